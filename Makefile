@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test check fmt clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run  ## serve on http://127.0.0.1:8000 with the embedded SQLite database
+	$(BIN)/shelter serve --host 127.0.0.1 --port 8000
+
+# Front-end packages (axe-core for the browser tests) come from npm, pinned by the lockfile.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed-dev node_modules/.installed  ## the whole test suite
+	$(BIN)/pytest
+
+check: $(VENV)/.installed-dev node_modules/.installed  ## format, lint, types, tests
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+fmt: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) shelter.db shelter.db-wal shelter.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,131 @@
+"""Scale-out benchmark: PostgreSQL with 1, 2 and 4 workers against SQLite in one process.
+
+Run: .venv/bin/python bench/scale_out.py   (needs wrk and PostgreSQL at 127.0.0.1:5432)
+
+For each setup, on a fresh database: check-ins per second at full speed (wrk, 16
+connections, walk-ins) and the delivery latency of a check-in to 200 websocket clients
+(spread over the workers by the kernel). With several workers most clients sit on another
+worker than the one that took the POST, so the difference to one worker is what the
+PostgreSQL NOTIFY hop adds. Results: docs/bench/scale_out.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.write_path import LUA, TOKEN, machine, wrk  # noqa: E402
+from tests.server import start, stop  # noqa: E402
+
+PG = "postgresql://postgres@127.0.0.1:5432"
+CLIENTS = 200
+CHECKINS = 15
+
+
+async def delivery(port: int, base: str) -> list[float]:
+    from websockets.asyncio.client import connect
+
+    seen: list[dict[int, float]] = [{} for _ in range(CLIENTS)]
+    sockets = [await connect(f"ws://127.0.0.1:{port}/ws/occupancy") for _ in range(CLIENTS)]
+    for ws in sockets:
+        await ws.recv()
+
+    async def listen(index: int, ws: Any) -> None:
+        async for raw in ws:
+            shelter = json.loads(raw).get("shelter")
+            if shelter and shelter["id"] == "S02":
+                seen[index].setdefault(shelter["version"], time.time())
+
+    readers = [asyncio.create_task(listen(i, ws)) for i, ws in enumerate(sockets)]
+    posts = []
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    ) as http:
+        for _ in range(CHECKINS):
+            body = {
+                "event_id": str(uuid.uuid4()),
+                "shelter_id": "S02",
+                "kind": "check_in",
+                "pass_code": None,
+                "headcount": 1,
+            }
+            sent = time.time()
+            answer = (await http.post("/api/v1/events", json=body)).json()
+            posts.append((answer["shelter"]["version"], sent))
+            await asyncio.sleep(0.5)
+    await asyncio.sleep(2)
+    for task in readers:
+        task.cancel()
+    for ws in sockets:
+        await ws.close()
+    latencies = []
+    for conn in seen:
+        for version, sent in posts:
+            got = min((t for v, t in conn.items() if v >= version), default=None)
+            if got is not None:
+                latencies.append((got - sent) * 1000)
+    return sorted(latencies)
+
+
+def measure(url: str, workers: int) -> dict[str, Any]:
+    server = start(url, env={"SHELTER_ADMIN_TOKEN": TOKEN}, args=["--workers", str(workers)])
+    try:
+        full = wrk(f"{server.base}/", seconds=10, connections=16, script=LUA)
+        latencies = asyncio.run(delivery(server.port, server.base))
+    finally:
+        stop(server)
+    return {
+        "checkins_per_s": full["rps"],
+        "checkin_p99_ms": full["p99"],
+        "delivery_p50_ms": round(statistics.median(latencies), 1),
+        "delivery_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+        "delivered": len(latencies),
+        "expected": CLIENTS * CHECKINS,
+    }
+
+
+def main() -> int:
+    results: dict[str, Any] = {**machine(), "clients": CLIENTS, "checkins": CHECKINS, "runs": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["runs"]["sqlite-1"] = measure(f"sqlite:///{tmp}/s.db", 1)
+        print("sqlite-1", results["runs"]["sqlite-1"], flush=True)
+    for workers in (1, 2, 4):
+        name = f"shelter_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            results["runs"][f"postgresql-{workers}"] = measure(f"{PG}/{name}", workers)
+            print(f"postgresql-{workers}", results["runs"][f"postgresql-{workers}"], flush=True)
+        finally:
+            with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    one = results["runs"]["postgresql-1"]["delivery_p99_ms"]
+    added = {
+        k: round(v["delivery_p99_ms"] - one, 1)
+        for k, v in results["runs"].items()
+        if k.startswith("postgresql-") and k != "postgresql-1"
+    }
+    results["cross_worker_added_p99_ms"] = added
+    results["target_met"] = all(a <= 100 for a in added.values())
+    out = ROOT / "docs" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scale_out.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+// The live feed client: one websocket, reconnect with backoff, resync on every connect.
+//
+// The server sends a snapshot first and updates after it; per shelter we keep the state
+// with the highest version, so a late or repeated message can never roll a count back.
+export class LiveFeed {
+  constructor({ onState, onStatus, onMessage }) {
+    this.shelters = new Map();
+    this.totals = null;
+    this.asOf = null;
+    this.onState = onState;
+    this.onStatus = onStatus;
+    this.onMessage = onMessage || (() => {});
+    this.backoff = 500;
+    this.lastLive = null;
+    this.socket = null;
+    this.firstMessage = null;
+  }
+
+  start() {
+    this.connect();
+  }
+
+  send(payload) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(payload));
+    }
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    this.onStatus(this.lastLive ? "reconnecting" : "connecting", this.lastLive);
+    const socket = new WebSocket(`${scheme}//${location.host}/ws/occupancy`);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.backoff = 500;
+      if (this.firstMessage) socket.send(JSON.stringify(this.firstMessage));
+    });
+    socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
+    socket.addEventListener("close", () => {
+      if (this.socket !== socket) return;
+      this.onStatus(this.lastLive ? "stale" : "connecting", this.lastLive);
+      setTimeout(() => this.connect(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, 10000);
+    });
+  }
+
+  receive(message) {
+    if (message.type === "snapshot") {
+      for (const shelter of message.shelters) this.keep(shelter);
+      this.accept(message);
+      this.onStatus("live", this.lastLive);
+    } else if (message.type === "update") {
+      const changed = this.keep(message.shelter);
+      this.accept(message);
+      if (changed) this.onState(message.shelter);
+      return;
+    } else {
+      this.onMessage(message);
+      return;
+    }
+    this.onState(null);
+  }
+
+  accept(message) {
+    this.totals = message.totals;
+    this.asOf = message.as_of;
+    this.lastLive = new Date();
+  }
+
+  keep(shelter) {
+    const known = this.shelters.get(shelter.id);
+    if (known && known.version >= shelter.version) return false;
+    this.shelters.set(shelter.id, shelter);
+    return true;
+  }
+}
+
+export function distanceKm(lat1, lon1, lat2, lon2) {
+  const rad = Math.PI / 180;
+  const dp = (lat2 - lat1) * rad;
+  const dl = (lon2 - lon1) * rad;
+  const a = Math.sin(dp / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dl / 2) ** 2;
+  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+export function svg(tag, attributes = {}, text = null) {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  if (text !== null) element.textContent = text;
+  return element;
+}
+
+export function html(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "class") element.className = value;
+    else element.setAttribute(key, value);
+  }
+  for (const child of children) {
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}

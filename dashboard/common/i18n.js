@@ -1,0 +1,161 @@
+// Every string the pages show, one language per block. Japanese first.
+export const STRINGS = {
+  ja: {
+    title: "避難所の空き状況",
+    hqTitle: "災害対策本部 避難所ダッシュボード",
+    lead: "どの避難所に空きがあるか、いま分かります。",
+    levels: {
+      available: "空いています",
+      crowded: "やや混雑",
+      nearly_full: "混雑",
+      full: "満",
+      closed: "閉鎖",
+    },
+    placesLeft: (n) => `あと ${n} 人`,
+    occupancy: (o, c) => `${o} / ${c} 人`,
+    updated: (t) => `最終更新 ${t}`,
+    distance: (km) => `約 ${km < 1 ? Math.round(km * 1000) + " m" : km.toFixed(1) + " km"}`,
+    useLocation: "現在地から近い順に並べる",
+    locating: "現在地を確認中…",
+    locationDenied: "現在地を使えませんでした。番号順に表示しています。",
+    locationOn: "現在地から近い順に表示しています。",
+    language: "English",
+    languageLabel: "Switch to English",
+    live: "ライブ",
+    connecting: "接続中…",
+    reconnecting: "再接続中…",
+    stale: (t) => `更新停止 ${t} から`,
+    changed: (name, level) => `${name} は「${level}」になりました`,
+    map: "避難所の地図",
+    list: "避難所一覧",
+    you: "現在地",
+    totals: "全体",
+    capacity: "収容人数",
+    inside: "避難者数",
+    vacancy: "空き",
+    shelters: "避難所",
+    level: "状況",
+    trend: "24時間の推移",
+    flows: "1時間ごとの入所・退所（全避難所）",
+    arrivals: "入所",
+    departures: "退所",
+    needs: "要配慮者・ペット",
+    needsHint: "本部トークンでサインインすると表示されます。",
+    signIn: "サインイン",
+    signOut: "サインアウト",
+    tokenLabel: "本部（hq）トークン",
+    signedIn: "本部としてサインイン中",
+    signInFailed: "トークンが正しくありません。",
+    households: "世帯",
+    people: "人数",
+    pets: "ペット",
+    total: "合計",
+    needNames: {
+      elderly: "高齢者", disability: "障がい", wheelchair: "車いす", pregnant: "妊婦",
+      infant: "乳幼児", chronic_illness: "慢性疾患", allergy: "アレルギー",
+      medical_care: "医療的ケア", foreign_language: "外国語", other: "その他",
+    },
+    attribution: "地図はオフラインでも表示できる簡易図です。",
+  },
+  en: {
+    title: "Shelter vacancy",
+    hqTitle: "Disaster HQ shelter dashboard",
+    lead: "Which shelters still have room, right now.",
+    levels: {
+      available: "Available",
+      crowded: "Somewhat crowded",
+      nearly_full: "Crowded",
+      full: "Full",
+      closed: "Closed",
+    },
+    placesLeft: (n) => `${n} places left`,
+    occupancy: (o, c) => `${o} / ${c} people`,
+    updated: (t) => `Updated ${t}`,
+    distance: (km) => `about ${km < 1 ? Math.round(km * 1000) + " m" : km.toFixed(1) + " km"}`,
+    useLocation: "Sort by distance from me",
+    locating: "Finding your location…",
+    locationDenied: "Could not use your location; shown by number.",
+    locationOn: "Sorted by distance from you.",
+    language: "日本語",
+    languageLabel: "日本語に切り替える",
+    live: "Live",
+    connecting: "Connecting…",
+    reconnecting: "Reconnecting…",
+    stale: (t) => `Stale since ${t}`,
+    changed: (name, level) => `${name} is now "${level}"`,
+    map: "Map of shelters",
+    list: "Shelters",
+    you: "You",
+    totals: "All shelters",
+    capacity: "Capacity",
+    inside: "Inside",
+    vacancy: "Room",
+    shelters: "Shelter",
+    level: "Status",
+    trend: "Last 24 h",
+    flows: "Arrivals and departures per hour (all shelters)",
+    arrivals: "Arrivals",
+    departures: "Departures",
+    needs: "Special care and pets",
+    needsHint: "Sign in with an HQ token to see this.",
+    signIn: "Sign in",
+    signOut: "Sign out",
+    tokenLabel: "HQ (hq) token",
+    signedIn: "Signed in as HQ",
+    signInFailed: "That token was not accepted.",
+    households: "Households",
+    people: "People",
+    pets: "Pets",
+    total: "Total",
+    needNames: {
+      elderly: "Elderly", disability: "Disability", wheelchair: "Wheelchair",
+      pregnant: "Pregnant", infant: "Infants", chronic_illness: "Chronic illness",
+      allergy: "Allergy", medical_care: "Medical care", foreign_language: "Other language",
+      other: "Other",
+    },
+    attribution: "A simple map that works offline.",
+  },
+};
+
+export const LEVEL_ICONS = {
+  available: "○", crowded: "△", nearly_full: "▲", full: "✕", closed: "－",
+};
+
+export function currentLanguage() {
+  const saved = localStorage.getItem("shelter.lang");
+  return saved === "en" || saved === "ja" ? saved : "ja";
+}
+
+export function setLanguage(lang) {
+  localStorage.setItem("shelter.lang", lang);
+  document.documentElement.lang = lang;
+}
+
+export function clock(iso, lang) {
+  const date = new Date(iso);
+  return date.toLocaleTimeString(lang === "ja" ? "ja-JP" : "en-GB", { hour12: false });
+}
+
+export function shelterName(shelter, lang) {
+  return lang === "en" && shelter.name_en ? shelter.name_en : shelter.name;
+}
+
+// Tell screen readers when a shelter's level changes (counts change too often to be read).
+export function announceLevel(levelsSeen, shelter, lang) {
+  const before = levelsSeen.get(shelter.id);
+  levelsSeen.set(shelter.id, shelter.level);
+  if (before && before !== shelter.level) {
+    const words = STRINGS[lang];
+    document.getElementById("announcer").textContent = words.changed(
+      shelterName(shelter, lang), words.levels[shelter.level]);
+  }
+}
+
+// The connection indicator: live, connecting, reconnecting, or stale since a time.
+export function showStatus(status, lang) {
+  const words = STRINGS[lang];
+  document.getElementById("status").dataset.state = status.state;
+  const since = status.since ? clock(status.since.toISOString(), lang) : "";
+  document.getElementById("status-text").textContent =
+    status.state === "stale" ? words.stale(since) : words[status.state] || words.connecting;
+}

@@ -1,0 +1,253 @@
+import {
+  LEVEL_ICONS, STRINGS, announceLevel, clock, currentLanguage, setLanguage, shelterName, showStatus,
+} from "../common/i18n.js";
+import { LiveFeed, html, svg } from "../common/feed.js";
+
+let lang = currentLanguage();
+let status = { state: "connecting", since: null };
+let flows = null;
+let needs = null;
+let flowsTimer = null;
+const levelsSeen = new Map();
+const TOKEN_KEY = "shelter.hq";
+
+const feed = new LiveFeed({
+  onState: (changed) => {
+    if (changed) announce(changed);
+    render(changed ? changed.id : null);
+    refreshFlowsSoon();
+  },
+  onStatus: (state, since) => {
+    status = { state, since };
+    renderStatus();
+  },
+  onMessage: (message) => {
+    if (message.type === "needs") {
+      needs = message.data;
+      renderNeeds();
+    } else if (message.type === "auth" && message.role !== "hq") {
+      signOut(t().signInFailed);
+    }
+  },
+});
+
+function t() {
+  return STRINGS[lang];
+}
+
+function announce(shelter) {
+  announceLevel(levelsSeen, shelter, lang);
+}
+
+function bar(shelter) {
+  const width = 200;
+  const ratio = shelter.capacity > 0 ? Math.min(shelter.occupancy / shelter.capacity, 1.25) : 0;
+  const box = svg("svg", { viewBox: `0 0 ${width} 16`, preserveAspectRatio: "none", "aria-hidden": "true" });
+  box.append(svg("rect", { x: 0, y: 0, width, height: 16, fill: "#e9ecef", rx: 4 }));
+  box.append(svg("rect", { x: 0, y: 0, width: Math.min(ratio, 1) * width, height: 16, rx: 4,
+    class: `fill-${shelter.level}` }));
+  box.append(svg("line", { x1: width * 0.999, x2: width * 0.999, y1: 0, y2: 16, stroke: "#1b1f24" }));
+  return box;
+}
+
+function sparkline(id) {
+  const series = flows && flows.shelters[id] ? flows.shelters[id].occupancy : null;
+  const box = svg("svg", { viewBox: "0 0 100 24", preserveAspectRatio: "none", role: "img",
+    "aria-label": t().trend });
+  if (!series || !series.length) return box;
+  const top = Math.max(1, ...series);
+  const points = series.map((v, i) => `${(i / Math.max(series.length - 1, 1)) * 100},${22 - (v / top) * 20}`);
+  box.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: "#0b57d0", "stroke-width": 1.5 }));
+  return box;
+}
+
+function render(changedId = null) {
+  const words = t();
+  const list = [...feed.shelters.values()].sort((a, b) => a.id.localeCompare(b.id));
+  for (const s of list) if (!levelsSeen.has(s.id)) levelsSeen.set(s.id, s.level);
+  const rows = list.map((s) => {
+    const row = html("tr", { "data-id": s.id, class: s.id === changedId ? "changed" : "" },
+      html("th", { scope: "row" }, shelterName(s, lang)),
+      html("td", {}, html("span", { class: "level", "data-level": s.level },
+        html("span", { "aria-hidden": "true" }, LEVEL_ICONS[s.level]), words.levels[s.level])),
+      html("td", {}, html("div", { class: "occupancy" }, words.occupancy(s.occupancy, s.capacity)),
+        html("div", { class: "bar" }, bar(s))),
+      html("td", { class: "num vacancy" }, s.vacancy),
+      html("td", { class: "spark" }, sparkline(s.id)));
+    return row;
+  });
+  document.getElementById("rows").replaceChildren(...rows);
+  if (feed.totals) {
+    document.getElementById("total-occupancy").textContent = feed.totals.occupancy;
+    document.getElementById("total-capacity").textContent = feed.totals.capacity;
+    document.getElementById("total-vacancy").textContent = feed.totals.vacancy;
+  }
+}
+
+function renderFlows() {
+  const box = document.getElementById("flows");
+  if (!flows) return;
+  const words = t();
+  const hours = flows.hours.length;
+  const arrivals = new Array(hours).fill(0);
+  const departures = new Array(hours).fill(0);
+  for (const series of Object.values(flows.shelters)) {
+    series.arrivals.forEach((v, i) => { arrivals[i] += v; });
+    series.departures.forEach((v, i) => { departures[i] += v; });
+  }
+  const width = 960, height = 220, left = 40, bottom = 28;
+  const top = Math.max(1, ...arrivals, ...departures);
+  const step = (width - left) / hours;
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": "flows-title" });
+  const y = (v) => height - bottom - (v / top) * (height - bottom - 10);
+  chart.append(svg("line", { x1: left, x2: width, y1: y(0), y2: y(0), stroke: "#4a525c" }));
+  chart.append(svg("text", { x: 0, y: y(top) + 4 }, String(top)));
+  chart.append(svg("text", { x: 0, y: y(0) }, "0"));
+  flows.hours.forEach((hour, i) => {
+    const x = left + i * step;
+    chart.append(svg("rect", { x: x + 2, y: y(arrivals[i]), width: step / 2 - 3, height: y(0) - y(arrivals[i]), class: "arrivals" }));
+    chart.append(svg("rect", { x: x + step / 2, y: y(departures[i]), width: step / 2 - 3, height: y(0) - y(departures[i]), class: "departures" }));
+    if (i % 3 === 0) {
+      const label = new Date(hour).toLocaleTimeString(lang === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+      chart.append(svg("text", { x: x + 2, y: height - 8 }, label));
+    }
+  });
+  const legend = html("p", { class: "legend" },
+    html("span", {}, html("span", { class: "swatch arrivals", "aria-hidden": "true" }), `${words.arrivals} ${arrivals.reduce((a, b) => a + b, 0)}`),
+    html("span", {}, html("span", { class: "swatch departures", "aria-hidden": "true" }), `${words.departures} ${departures.reduce((a, b) => a + b, 0)}`));
+  box.replaceChildren(chart, legend);
+}
+
+function renderNeeds() {
+  const box = document.getElementById("needs");
+  const hint = document.getElementById("needs-hint");
+  if (!needs || !sessionStorage.getItem(TOKEN_KEY)) {
+    box.replaceChildren();
+    hint.hidden = false;
+    return;
+  }
+  hint.hidden = true;
+  const words = t();
+  const kinds = Object.keys(words.needNames);
+  const ids = Object.keys(needs.shelters).sort();
+  const head = html("tr", {}, html("th", { scope: "col" }, words.shelters),
+    html("th", { scope: "col", class: "num" }, words.households),
+    html("th", { scope: "col", class: "num" }, words.people),
+    ...kinds.map((k) => html("th", { scope: "col", class: "num" }, words.needNames[k])),
+    html("th", { scope: "col", class: "num" }, words.pets));
+  const total = { households: 0, people: 0, pets: 0, needs: Object.fromEntries(kinds.map((k) => [k, 0])) };
+  const rows = ids.map((id) => {
+    const n = needs.shelters[id];
+    total.households += n.households; total.people += n.people; total.pets += n.pets;
+    for (const k of kinds) total.needs[k] += n.needs[k] || 0;
+    const shelter = feed.shelters.get(id);
+    return html("tr", { "data-needs-id": id }, html("th", { scope: "row" }, shelter ? shelterName(shelter, lang) : id),
+      html("td", { class: "num" }, n.households), html("td", { class: "num" }, n.people),
+      ...kinds.map((k) => html("td", { class: "num", "data-need": k }, n.needs[k] || 0)),
+      html("td", { class: "num" }, n.pets));
+  });
+  const foot = html("tr", { class: "total" }, html("th", { scope: "row" }, words.total),
+    html("td", { class: "num" }, total.households), html("td", { class: "num" }, total.people),
+    ...kinds.map((k) => html("td", { class: "num", "data-need-total": k }, total.needs[k])),
+    html("td", { class: "num" }, total.pets));
+  box.replaceChildren(html("table", { class: "needs" }, html("thead", {}, head),
+    html("tbody", {}, ...rows), html("tfoot", {}, foot)));
+}
+
+async function refreshFlows() {
+  flowsTimer = null;
+  try {
+    const response = await fetch("/api/v1/occupancy/flows?hours=24", { cache: "no-store" });
+    if (response.ok) {
+      flows = await response.json();
+      renderFlows();
+      render();
+    }
+  } catch {
+    // offline: the next refresh tries again
+  }
+}
+
+function refreshFlowsSoon() {
+  if (!flowsTimer) flowsTimer = setTimeout(refreshFlows, 2000);
+}
+
+function renderStatus() {
+  showStatus(status, lang);
+}
+
+function renderStatic() {
+  const words = t();
+  document.title = words.hqTitle;
+  const text = {
+    title: words.hqTitle, "totals-title": words.totals, "t-inside": words.inside,
+    "t-capacity": words.capacity, "t-vacancy": words.vacancy, "shelters-title": words.shelters,
+    "h-shelter": words.shelters, "h-level": words.level, "h-inside": words.inside,
+    "h-vacancy": words.vacancy, "h-trend": words.trend, "flows-title": words.flows,
+    "needs-title": words.needs, "needs-hint": words.needsHint, "token-label": words.tokenLabel,
+    "signin-button": words.signIn, signout: words.signOut, "signed-in-text": words.signedIn,
+    "signin-title": words.signIn,
+  };
+  for (const [id, value] of Object.entries(text)) document.getElementById(id).textContent = value;
+  const button = document.getElementById("language");
+  button.textContent = words.language;
+  button.setAttribute("aria-label", words.languageLabel);
+  renderStatus();
+  render();
+  renderFlows();
+  renderNeeds();
+}
+
+function showSignedIn(signedIn) {
+  document.getElementById("signin").hidden = signedIn;
+  document.getElementById("signed-in").hidden = !signedIn;
+}
+
+function signIn(token) {
+  // The token goes only into the socket's first message and a Bearer header, never a URL.
+  sessionStorage.setItem(TOKEN_KEY, token);
+  feed.firstMessage = { type: "auth", token };
+  feed.send(feed.firstMessage);
+  showSignedIn(true);
+  document.getElementById("signin-error").textContent = "";
+}
+
+function signOut(error = "") {
+  sessionStorage.removeItem(TOKEN_KEY);
+  feed.firstMessage = null;
+  needs = null;
+  showSignedIn(false);
+  document.getElementById("signin-error").textContent = error;
+  renderNeeds();
+}
+
+document.getElementById("signin").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const token = document.getElementById("token").value.trim();
+  const check = await fetch("/api/v1/needs", { headers: { Authorization: `Bearer ${token}` } });
+  if (!check.ok) {
+    signOut(t().signInFailed);
+    return;
+  }
+  document.getElementById("token").value = "";
+  needs = await check.json();
+  signIn(token);
+  renderNeeds();
+});
+
+document.getElementById("signout").addEventListener("click", () => signOut());
+
+document.getElementById("language").addEventListener("click", () => {
+  lang = lang === "ja" ? "en" : "ja";
+  setLanguage(lang);
+  renderStatic();
+});
+
+setLanguage(lang);
+renderStatic();
+const saved = sessionStorage.getItem(TOKEN_KEY);
+if (saved) signIn(saved);
+else showSignedIn(false);
+feed.start();
+refreshFlows();
+setInterval(refreshFlows, 30000);

@@ -1,0 +1,1 @@
+"""shelter: evacuation shelter check-in, occupancy and vacancy."""

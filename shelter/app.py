@@ -1,0 +1,162 @@
+"""The application factory: routers, error handling, and startup (migrate, seed)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from shelter import errors, pages
+from shelter.auth.router import router as tokens_router
+from shelter.bootstrap import bootstrap
+from shelter.config import Settings
+from shelter.db import Database
+from shelter.events.router import router as events_router
+from shelter.events.writer import GroupWriter
+from shelter.households import service as households
+from shelter.households.router import router as households_router
+from shelter.live import pgbridge
+from shelter.live.hub import Hub
+from shelter.live.router import router as live_router
+from shelter.logs import AccessLog
+from shelter.occupancy import service as occupancy
+from shelter.occupancy.router import router as occupancy_router
+from shelter.occupancy.schemas import ShelterStatus
+from shelter.ratelimit import Limits
+from shelter.shelters.router import router as shelters_router
+
+log = logging.getLogger("shelter")
+
+
+def _announce(admin_secret: str | None, settings: Settings) -> None:
+    # Printed to the console, not logged: a log line may be shipped somewhere.
+    if admin_secret:
+        print(
+            "\n  Admin (hq) token, shown only this once; keep it safe:\n"
+            f"    {admin_secret}\n"
+            "  Lost it? Make another with:  shelter token --role hq\n",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif not settings.admin_token:
+        print(
+            "  Admin token: shown at first start. Make another: shelter token --role hq",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _all_statuses(db: Database, settings: Settings) -> list[ShelterStatus]:
+    with db.reader() as session:
+        return occupancy.list_statuses(session, settings)
+
+
+def _some_statuses(db: Database, settings: Settings, ids: list[str]) -> list[ShelterStatus]:
+    with db.engine.connect() as connection:
+        return occupancy.statuses_by_id(connection, settings, ids)
+
+
+def _needs_json(db: Database) -> str:
+    with db.reader() as session:
+        breakdown = households.needs(session)
+    return f'{{"type":"needs","data":{breakdown.model_dump_json()}}}'
+
+
+async def _resync_loop(hub: Hub, db: Database, settings: Settings) -> None:
+    """Safety net: whatever the feed missed reaches clients within one period."""
+    while True:
+        await asyncio.sleep(settings.live_resync_seconds)
+        try:
+            hub.refresh(await run_in_threadpool(_all_statuses, db, settings))
+        except Exception:
+            log.exception("live resync failed; trying again next period")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = Database(settings.database_url)
+
+    hub = Hub()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        secret = await run_in_threadpool(bootstrap, db, settings)
+        _announce(secret, settings)
+        app.state.admin_secret = secret
+        hub.bind(asyncio.get_running_loop())
+        hub.set_needs_source(lambda: run_in_threadpool(_needs_json, db))
+        hub.refresh(await run_in_threadpool(_all_statuses, db, settings))
+        writer = GroupWriter(db, settings, hub)
+        app.state.writer = writer
+        writer.start()
+        # Long-lived objects made at start never need scanning again, and a busier young
+        # generation means fewer collector pauses in the middle of a surge.
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
+        tasks = [
+            asyncio.create_task(_resync_loop(hub, db, settings)),
+            asyncio.create_task(hub.needs_loop(settings.live_needs_interval_seconds)),
+        ]
+        if not db.is_sqlite:  # several workers share PostgreSQL: hear each other's changes
+            tasks.append(
+                asyncio.create_task(
+                    pgbridge.listen(
+                        db.url,
+                        hub,
+                        read_all=lambda: run_in_threadpool(_all_statuses, db, settings),
+                        read_some=lambda ids: run_in_threadpool(_some_statuses, db, settings, ids),
+                    )
+                )
+            )
+        yield
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await run_in_threadpool(writer.stop)
+        db.dispose()
+
+    app = FastAPI(
+        title="shelter",
+        summary="Evacuation shelter check-in, occupancy and vacancy",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.hub = hub
+    app.state.limits = Limits(settings)
+    errors.install(app)
+    app.add_middleware(AccessLog)
+    # Outermost: every log line of a request, and its answer, carry one X-Request-ID.
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    for router in (
+        shelters_router,
+        households_router,
+        events_router,
+        occupancy_router,
+        tokens_router,
+        live_router,
+    ):
+        app.include_router(router)
+    pages.install(app, settings)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> JSONResponse:
+        """200 once the database answers; 503 while it does not."""
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    return app

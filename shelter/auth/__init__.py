@@ -1,0 +1,1 @@
+"""Bearer tokens and the four roles: public, kiosk, staff, hq."""

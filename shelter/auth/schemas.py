@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from shelter.text import Line
+
+
+class Role(StrEnum):
+    kiosk = "kiosk"
+    staff = "staff"
+    hq = "hq"
+
+
+class ScopedRole(StrEnum):
+    """The roles a token can be made for; hq comes from the admin token."""
+
+    kiosk = "kiosk"
+    staff = "staff"
+
+
+class TokenCreate(BaseModel):
+    role: ScopedRole
+    shelter_id: str = Field(min_length=1, max_length=64)
+    label: Line = Field(default="", max_length=200, description="Who or what holds it")
+
+
+class TokenCreated(BaseModel):
+    id: str
+    token: str = Field(description="The secret; shown only in this answer")
+    role: Role
+    shelter_id: str | None
+    label: str
+
+
+class TokenPublic(BaseModel):
+    id: str
+    role: Role
+    shelter_id: str | None
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None

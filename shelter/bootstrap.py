@@ -1,0 +1,76 @@
+"""First start: migrate the schema, seed the town's shelters, make the admin token."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlmodel import Session
+
+from shelter.auth import service as auth
+from shelter.auth.schemas import Role
+from shelter.config import Settings
+from shelter.db import Database, utcnow
+from shelter.shelters import service as shelters
+from shelter.tables import Meta
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SEED_FILE = "ashikita-shelters.csv"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema to the newest revision (a no-op when it is already there)."""
+    config = alembic_config()
+    with db.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def seed_csv() -> bytes:
+    return resources.files("shelter.shelters").joinpath("data", SEED_FILE).read_bytes()
+
+
+def first_start(session: Session, settings: Settings) -> str | None:
+    """Seed once per database; returns a new admin token when one had to be made."""
+    if session.get(Meta, "initialized_at") is not None:
+        return None
+    if settings.seed and shelters.count(session) == 0:
+        result, _ = shelters.import_csv(session, seed_csv(), open_new=True)
+        if result.skipped:
+            raise RuntimeError(f"seed file rows skipped: {result.skipped}")
+    secret = None
+    if not settings.admin_token:
+        _, secret = auth.mint(session, role=Role.hq, shelter_id=None, label="admin (first start)")
+    session.add(Meta(key="initialized_at", value=utcnow().isoformat()))
+    return secret
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that serializes start-up.
+_BOOTSTRAP_LOCK = 0x5E17E7
+
+
+def bootstrap(db: Database, settings: Settings) -> str | None:
+    """Migrate and seed. With PostgreSQL, workers starting together take turns under an
+    advisory lock, so migrations run once per deploy and never race."""
+    if db.is_sqlite:
+        migrate(db)
+        with db.write() as session:
+            return first_start(session, settings)
+    with db.engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _BOOTSTRAP_LOCK})
+        try:
+            migrate(db)
+            with db.write() as session:
+                return first_start(session, settings)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _BOOTSTRAP_LOCK})
+            lock.commit()

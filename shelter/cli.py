@@ -1,0 +1,213 @@
+"""`shelter serve | import | token | migrate | check`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from shelter.config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    url = getattr(args, "db", None)
+    return Settings(database_url=url) if url else Settings()
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shelter.logs import uvicorn_config
+
+    settings = _settings(args)
+    # The app factory runs in each worker process and reads its settings from the environment.
+    os.environ["SHELTER_DATABASE_URL"] = settings.database_url
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        print(
+            "--workers > 1 needs PostgreSQL (--db postgresql://…); SQLite runs one worker.",
+            file=sys.stderr,
+        )
+        return 2
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"\n  shelter is starting on {base}\n  Vacancy page: {base}/\n"
+        f"  HQ dashboard: {base}/dashboard\n  API docs: {base}/docs\n"
+        f"  Database: {settings.database_url}\n",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        "shelter.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        log_config=uvicorn_config(args.log_level),
+        access_log=False,
+        ws_ping_interval=settings.ws_ping_interval_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
+    )
+    return 0
+
+
+def import_file(args: argparse.Namespace) -> int:
+    from shelter.bootstrap import migrate
+    from shelter.db import Database
+    from shelter.shelters import service
+
+    settings = _settings(args)
+    db = Database(settings.database_url)
+    migrate(db)
+    with db.write() as session:
+        result, _ = service.import_csv(session, Path(args.file).read_bytes(), open_new=args.open)
+    print(f"created {result.created}, updated {result.updated}, skipped {len(result.skipped)}")
+    for skipped in result.skipped:
+        print(f"  row {skipped.row}: {skipped.reason}")
+    db.dispose()
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    from shelter.auth import service as auth
+    from shelter.auth.schemas import Role
+    from shelter.bootstrap import migrate
+    from shelter.db import Database
+
+    settings = _settings(args)
+    role = Role(args.role)
+    if role is not Role.hq and not args.shelter:
+        print("--shelter is needed for kiosk and staff tokens", file=sys.stderr)
+        return 2
+    db = Database(settings.database_url)
+    migrate(db)
+    with db.write() as session:
+        made, secret = auth.mint(
+            session,
+            role=role,
+            shelter_id=None if role is Role.hq else args.shelter,
+            label=args.label,
+        )
+        token_id = made.id
+    print(f"{role.value} token {token_id} (shown once):\n{secret}")
+    db.dispose()
+    return 0
+
+
+def migrate_cmd(args: argparse.Namespace) -> int:
+    from shelter.bootstrap import bootstrap
+    from shelter.db import Database
+
+    settings = _settings(args)
+    db = Database(settings.database_url)
+    secret = bootstrap(db, settings)
+    db.dispose()
+    print("database is at the newest schema")
+    if secret:
+        print(f"admin (hq) token, shown once:\n{secret}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from shelter.db import Database
+    from shelter.events import service
+
+    db = Database(_settings(args).database_url)
+    with db.reader() as session:
+        live, rebuilt = service.live_counts(session), service.rebuild(session)
+        ledger = service.ledger_counts(session)
+    db.dispose()
+    for shelter_id in sorted(live):
+        mark = "ok" if live[shelter_id] == rebuilt.get(shelter_id, 0) else "MISMATCH"
+        print(f"{shelter_id}\tlive {live[shelter_id]}\tlog {rebuilt.get(shelter_id, 0)}\t{mark}")
+    return 0 if live == rebuilt == ledger else 1
+
+
+def simulate(args: argparse.Namespace) -> int:
+    from shelter import simulation
+
+    token = args.token or os.environ.get("SHELTER_ADMIN_TOKEN")
+    if not token:
+        print("give an hq token with --token or SHELTER_ADMIN_TOKEN", file=sys.stderr)
+        return 2
+    driver = simulation.Driver(args.url, token)
+    try:
+        if args.scenario == "surge":
+            simulation.surge(
+                driver, households=args.households, seconds=args.seconds, seed=args.seed
+            )
+        else:
+            data = Path(args.data) if args.data else simulation.default_data()
+            if data is None:
+                print("where is the Nanao data? give --data DIR", file=sys.stderr)
+                return 2
+            simulation.nanao(driver, data=data, speed=args.speed, limit=args.limit_snapshots)
+    except simulation.SimulationError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        driver.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="shelter", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    db_help = "database URL (default: env SHELTER_DATABASE_URL or sqlite:///./shelter.db)"
+
+    p = sub.add_parser("serve", help="serve the API, pages and live feed")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(run=serve)
+
+    p = sub.add_parser("import", help="import a municipal open-data shelter CSV")
+    p.add_argument("file")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--open", action="store_true", help="open the shelters it creates")
+    p.set_defaults(run=import_file)
+
+    p = sub.add_parser("token", help="make a token (hq, or kiosk/staff for one shelter)")
+    p.add_argument("--role", choices=["hq", "kiosk", "staff"], default="hq")
+    p.add_argument("--shelter", help="shelter id (kiosk and staff)")
+    p.add_argument("--label", default="made with shelter token")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=token)
+
+    p = sub.add_parser("migrate", help="create or upgrade the schema (and seed a new database)")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=migrate_cmd)
+
+    p = sub.add_parser("simulate", help="drive a running server with realistic traffic")
+    scenarios = p.add_subparsers(dest="scenario", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default="http://127.0.0.1:8000", help="the running server")
+    common.add_argument("--token", help="an hq token (default: env SHELTER_ADMIN_TOKEN)")
+    s = scenarios.add_parser("surge", parents=[common], help="households arrive, rise and fall")
+    s.add_argument("--households", type=int, default=300, help="households arriving")
+    s.add_argument("--seconds", type=float, default=120, help="over how long")
+    s.add_argument("--seed", type=int, default=1)
+    s.set_defaults(run=simulate)
+    s = scenarios.add_parser("nanao", parents=[common], help="replay Nanao City, Noto 2024")
+    s.add_argument("--speed", type=float, default=100000, help="history seconds per real second")
+    s.add_argument("--data", help="the nanao-2024 folder (default: shared/data/nanao-2024)")
+    s.add_argument("--limit-snapshots", type=int, help="stop after this many snapshots")
+    s.set_defaults(run=simulate)
+
+    p = sub.add_parser("check", help="compare live counts with a rebuild from the event log")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=check)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

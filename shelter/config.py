@@ -1,0 +1,60 @@
+"""Settings, read from the environment (prefix ``SHELTER_``) or passed in by tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator may tune; defaults run a town's five shelters on SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="SHELTER_", extra="ignore")
+
+    database_url: str = "sqlite:///./shelter.db"
+    admin_token: str | None = Field(default=None, repr=False)
+    # Seed the town's five main shelters when the database is new.
+    seed: bool = True
+    # Level bands as fractions of capacity (VACAN-style: 空いています / やや混雑 / 混雑 / 満).
+    level_available_below: float = 0.5
+    level_crowded_below: float = 0.8
+    level_nearly_full_below: float = 1.0
+    # How many alternatives a check-in into a full shelter is offered.
+    alternatives: int = 3
+    # A kiosk clock may run a little fast; more than this in the future is a mistake.
+    max_clock_skew_seconds: int = 900
+    # Browser origins (scheme://host[:port]) allowed to open the live feed besides the
+    # service's own; clients that send no Origin (servers, bots) are always allowed.
+    allowed_origins: list[str] = Field(default_factory=list)
+    # A live client that cannot take a message within this long is dropped.
+    live_send_timeout_seconds: float = 5.0
+    # Websocket pings find dead peers (uvicorn sends them; no answer in time closes).
+    ws_ping_interval_seconds: float = 20.0
+    ws_ping_timeout_seconds: float = 20.0
+    # Safety net: re-read every shelter this often and publish what the feed missed.
+    live_resync_seconds: float = 15.0
+    # HQ's needs breakdown is recounted at most this often while check-ins stream in.
+    live_needs_interval_seconds: float = 2.0
+
+    # Abuse limits ("N/second|minute|hour", the limits package's notation), per worker.
+    # Unknown pass codes, per token and per client address: guessing gets 429. Only misses
+    # count, so a kiosk scanning real passes at full speed is never slowed.
+    rate_unknown_pass: str = "30/minute"  # noqa: S105 - a rate, not a secret
+    # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
+    rate_register: str = "60/minute"
+    # Where kiosk/ and dashboard/ live: the checkout holding this package, else the cwd.
+    pages_root: Path = Field(default_factory=lambda: _default_pages_root())
+
+    @model_validator(mode="after")
+    def _bands_ascend(self) -> Settings:
+        bands = (self.level_available_below, self.level_crowded_below, self.level_nearly_full_below)
+        if not 0 < bands[0] < bands[1] < bands[2]:
+            raise ValueError("level thresholds must ascend: available < crowded < nearly_full")
+        return self
+
+
+def _default_pages_root() -> Path:
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "dashboard").is_dir() else Path.cwd()

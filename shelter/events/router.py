@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request, Response
+
+from shelter.deps import BearerDep, LimitsDep
+from shelter.errors import UnknownPass
+from shelter.events.schemas import BatchResult, EventBatch, EventIn, EventResult
+from shelter.events.writer import GroupWriter
+from shelter.ratelimit import client_key, token_key
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+GUESSES = "unknown pass codes from this kiosk or address"
+
+
+def _writer(request: Request) -> GroupWriter:
+    writer: GroupWriter = request.app.state.writer
+    return writer
+
+
+@router.post(
+    "/events",
+    status_code=201,
+    response_model=EventResult,
+    responses={
+        200: {"model": EventResult, "description": "A replay of an event already applied"},
+        404: {"description": "Unknown shelter or pass"},
+        409: {"description": "The event_id was used for a different event"},
+        429: {"description": "Too many unknown pass codes; see Retry-After"},
+    },
+)
+async def post_event(
+    data: EventIn, request: Request, token: BearerDep, limits: LimitsDep
+) -> Response:
+    """Check a household or a walk-in group in or out (idempotent by event_id)."""
+    keys = (token_key(token), client_key(request))
+    if data.pass_code is not None:
+        limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
+    try:
+        outcome = await asyncio.wrap_future(_writer(request).event(data, token))
+    except UnknownPass:
+        limits.count(limits.unknown_pass, *keys)
+        raise
+    # Serialized once here; returning the model would make FastAPI validate it again.
+    return Response(
+        outcome.result.model_dump_json(),
+        status_code=200 if outcome.replay else 201,
+        media_type="application/json",
+    )
+
+
+@router.post(
+    "/events/batch",
+    response_model=BatchResult,
+    responses={429: {"description": "Too many unknown pass codes; see Retry-After"}},
+)
+async def post_batch(
+    batch: EventBatch, request: Request, token: BearerDep, limits: LimitsDep
+) -> Response:
+    """Upload an offline kiosk's queue; each event is applied, a duplicate, or rejected alone."""
+    keys = (token_key(token), client_key(request))
+    limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
+    result = await asyncio.wrap_future(_writer(request).batch(batch.events, token))
+    misses = sum(1 for item in result.results if item.code == UnknownPass.code)
+    if misses:
+        limits.count(limits.unknown_pass, *keys, cost=misses)
+    return Response(result.model_dump_json(), media_type="application/json")

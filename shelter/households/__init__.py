@@ -1,0 +1,1 @@
+"""Households, their members and needs, and the QR passes they check in with."""

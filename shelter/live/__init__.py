@@ -1,0 +1,1 @@
+"""Live fan-out of shelter changes (the websocket feed builds on this)."""

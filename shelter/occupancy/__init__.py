@@ -1,0 +1,1 @@
+"""Counts → ShelterStatus, levels, totals and the alternatives offered when one is full."""

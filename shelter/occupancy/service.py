@@ -1,0 +1,244 @@
+"""Occupancy as the public sees it. Pure functions over shelter rows, plus two queries."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Connection, bindparam
+from sqlalchemy import select as select_rows
+from sqlmodel import Session, col, select
+
+from shelter.config import Settings
+from shelter.db import utcnow
+from shelter.occupancy.schemas import (
+    Flows,
+    Level,
+    Occupancy,
+    ShelterFlow,
+    ShelterStatus,
+    Totals,
+)
+from shelter.tables import CountChange, Shelter
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+class ShelterLike(Protocol):
+    """A shelter row: the ORM object or a Core result row, both read by attribute."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_en(self) -> str | None: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def occupancy(self) -> int: ...
+    @property
+    def open(self) -> bool: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+def level_of(*, capacity: int, occupancy: int, is_open: bool, settings: Settings) -> Level:
+    if not is_open:
+        return Level.closed
+    if capacity <= 0:
+        # A shelter with no room is full the moment it has anybody, and only then.
+        return Level.full if occupancy > 0 else Level.available
+    ratio = occupancy / capacity
+    if ratio < settings.level_available_below:
+        return Level.available
+    if ratio < settings.level_crowded_below:
+        return Level.crowded
+    if ratio < settings.level_nearly_full_below:
+        return Level.nearly_full
+    return Level.full
+
+
+def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
+    return ShelterStatus(
+        id=shelter.id,
+        name=shelter.name,
+        name_en=shelter.name_en,
+        address=shelter.address,
+        lat=shelter.lat,
+        lon=shelter.lon,
+        capacity=shelter.capacity,
+        occupancy=shelter.occupancy,
+        vacancy=max(shelter.capacity - shelter.occupancy, 0),
+        level=level_of(
+            capacity=shelter.capacity,
+            occupancy=shelter.occupancy,
+            is_open=shelter.open,
+            settings=settings,
+        ),
+        open=shelter.open,
+        version=shelter.version,
+        updated_at=shelter.updated_at,
+    )
+
+
+def totals_of(statuses: Sequence[ShelterStatus]) -> Totals:
+    # Closed shelters offer no room, but people still inside them still count.
+    return Totals(
+        capacity=sum(s.capacity for s in statuses if s.open),
+        occupancy=sum(s.occupancy for s in statuses),
+        vacancy=sum(s.vacancy for s in statuses if s.open),
+    )
+
+
+def list_statuses(session: Session, settings: Settings) -> list[ShelterStatus]:
+    shelters = session.exec(select(Shelter).order_by(col(Shelter.id))).all()
+    return [status_of(s, settings) for s in shelters]
+
+
+def occupancy(session: Session, settings: Settings) -> Occupancy:
+    statuses = list_statuses(session, settings)
+    return Occupancy(as_of=utcnow(), totals=totals_of(statuses), shelters=statuses)
+
+
+def etag_of(statuses: Sequence[ShelterStatus]) -> str:
+    """Changes exactly when some shelter's version does (or a shelter is added)."""
+    digest = hashlib.sha256()
+    for s in statuses:
+        digest.update(f"{s.id}:{s.version};".encode())
+    return f'W/"{digest.hexdigest()[:32]}"'
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine): good to metres at a town's scale."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+_S = Shelter.__table__  # type: ignore[attr-defined]
+# The columns a ShelterStatus is made of, for Core queries on the hot path.
+STATUS_COLUMNS = (
+    _S.c.id,
+    _S.c.name,
+    _S.c.name_en,
+    _S.c.address,
+    _S.c.lat,
+    _S.c.lon,
+    _S.c.capacity,
+    _S.c.occupancy,
+    _S.c.open,
+    _S.c.version,
+    _S.c.updated_at,
+)
+_WITH_ROOM = select_rows(*STATUS_COLUMNS).where(
+    _S.c.open.is_(True), _S.c.id != bindparam("id"), _S.c.occupancy < _S.c.capacity
+)
+_BY_IDS = select_rows(*STATUS_COLUMNS).where(_S.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def statuses_by_id(
+    connection: Connection, settings: Settings, ids: list[str]
+) -> list[ShelterStatus]:
+    rows = connection.execute(_BY_IDS, {"ids": ids}).all() if ids else []
+    return [status_of(row, settings) for row in rows]
+
+
+def alternatives(session: Session, settings: Settings, *, near: ShelterLike) -> list[ShelterStatus]:
+    """The nearest other open shelters that still have room, nearest first."""
+    rows = session.connection().execute(_WITH_ROOM, {"id": near.id}).all()
+    rows = sorted(rows, key=lambda s: (distance_km(near.lat, near.lon, s.lat, s.lon), s.id))
+    return [status_of(s, settings) for s in rows[: settings.alternatives]]
+
+
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "name_en",
+    "address",
+    "lat",
+    "lon",
+    "capacity",
+    "occupancy",
+    "vacancy",
+    "level",
+    "open",
+    "version",
+    "updated_at",
+)
+
+
+def to_csv(data: Occupancy) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in data.shelters:
+        writer.writerow(
+            [
+                s.id,
+                s.name,
+                s.name_en or "",
+                s.address,
+                s.lat,
+                s.lon,
+                s.capacity,
+                s.occupancy,
+                s.vacancy,
+                s.level.value,
+                "true" if s.open else "false",
+                s.version,
+                iso_z(s.updated_at),
+            ]
+        )
+    return out.getvalue()
+
+
+def iso_z(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def flows(session: Session, *, hours: int, now: datetime | None = None) -> Flows:
+    """Hourly flows from the count changes; the trend runs back from today's counts."""
+    now = now or utcnow()
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - timedelta(hours=hours)
+    starts = [start + timedelta(hours=i) for i in range(hours)]
+    current = dict(session.exec(select(Shelter.id, Shelter.occupancy)).all())
+    result = {
+        sid: ShelterFlow(arrivals=[0] * hours, departures=[0] * hours, occupancy=[0] * hours)
+        for sid in current
+    }
+    later: dict[str, list[int]] = {sid: [0] * hours for sid in current}
+    for shelter_id, delta, at in session.exec(
+        select(CountChange.shelter_id, CountChange.delta, CountChange.occurred_at).where(
+            col(CountChange.occurred_at) >= start
+        )
+    ).all():
+        index = min(int((at - start).total_seconds() // 3600), hours - 1)
+        flow = result[shelter_id]
+        if delta > 0:
+            flow.arrivals[index] += delta
+        else:
+            flow.departures[index] -= delta
+        later[shelter_id][index] += delta
+    for shelter_id, flow in result.items():
+        # Occupancy at the end of hour i = now minus every change after hour i.
+        after = 0
+        for index in range(hours - 1, -1, -1):
+            flow.occupancy[index] = current[shelter_id] - after
+            after += later[shelter_id][index]
+    return Flows(as_of=now, hours=starts, shelters=result)

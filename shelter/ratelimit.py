@@ -1,0 +1,65 @@
+"""Abuse limits: pass-code guessing and registration spam get 429 with Retry-After.
+
+Counters live in this process (the limits package's moving windows in memory); with
+several workers each counts its own share, which still bounds a guesser to N × limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from shelter.config import Settings
+from shelter.errors import TooManyRequests
+
+
+def client_key(request: Request) -> str:
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+def token_key(secret: str) -> str:
+    # Keyed by a hash: the secret itself is never kept anywhere but the request.
+    return "token:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class Limits:
+    def __init__(self, settings: Settings) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.unknown_pass: RateLimitItem = parse(settings.rate_unknown_pass)
+        self.register: RateLimitItem = parse(settings.rate_register)
+
+    def ensure_allowed(self, item: RateLimitItem, *keys: str, what: str) -> None:
+        """Refuse while any key is over its limit; counts nothing."""
+        for key in keys:
+            if not self._limiter.test(item, self._name(item), key):
+                raise TooManyRequests(
+                    f"Too many {what}; wait and try again.", retry_after=self._wait(item, key)
+                )
+
+    def count(self, item: RateLimitItem, *keys: str, cost: int = 1) -> None:
+        # One hit at a time: a window refuses a single hit bigger than its room.
+        for key in keys:
+            for _ in range(min(cost, item.amount)):
+                self._limiter.hit(item, self._name(item), key)
+
+    def take(self, item: RateLimitItem, *keys: str, what: str) -> None:
+        """Count one and refuse if that went over the limit."""
+        for key in keys:
+            if not self._limiter.hit(item, self._name(item), key):
+                raise TooManyRequests(
+                    f"Too many {what}; wait and try again.", retry_after=self._wait(item, key)
+                )
+
+    def _name(self, item: RateLimitItem) -> str:
+        # Two limits may share a rate ("5/minute"); their counters must not be shared.
+        return "register" if item is self.register else "unknown_pass"
+
+    def _wait(self, item: RateLimitItem, key: str) -> int:
+        reset = self._limiter.get_window_stats(item, self._name(item), key).reset_time
+        return max(1, math.ceil(reset - time.time()))

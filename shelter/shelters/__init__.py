@@ -1,0 +1,1 @@
+"""The shelter registry and the municipal open-data import."""

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from shelter.deps import DatabaseDep, HqDep, HubDep, SessionDep, SettingsDep
+from shelter.errors import Invalid, ShelterError
+from shelter.live import pgbridge
+from shelter.occupancy import service as occupancy
+from shelter.occupancy.schemas import ShelterStatus
+from shelter.shelters import service
+from shelter.shelters.schemas import ImportResult, ShelterCreate, ShelterUpdate
+
+router = APIRouter(prefix="/api/v1/shelters", tags=["shelters"])
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+class TooLarge(ShelterError):
+    status_code = 413
+    code = "too_large"
+
+
+@router.get("")
+def list_shelters(session: SessionDep, settings: SettingsDep) -> list[ShelterStatus]:
+    """Every shelter with its occupancy, vacancy and level."""
+    return occupancy.list_statuses(session, settings)
+
+
+@router.post(
+    "/import",
+    responses={413: {"description": "File over 10 MB"}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def import_shelters(
+    request: Request,
+    _: HqDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    hub: HubDep,
+    open_new: bool = Query(False, alias="open", description="Open the shelters it creates"),
+) -> ImportResult:
+    """Import a municipal standard open-data shelter list (UTF-8 or Shift_JIS CSV)."""
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise TooLarge("The file is over 10 MB; split it into smaller files.")
+    if not body.strip():
+        raise Invalid("The body is empty; send the CSV file as the request body.")
+
+    def run() -> tuple[ImportResult, list[ShelterStatus]]:
+        with db.write() as session:
+            result, touched = service.import_csv(session, body, open_new=open_new)
+            statuses = [occupancy.status_of(s, settings) for s in touched]
+            pgbridge.signal(session, statuses)
+        return result, statuses
+
+    result, statuses = await run_in_threadpool(run)
+    hub.publish(statuses)
+    return result
+
+
+@router.get("/{shelter_id}", responses={404: {"description": "Unknown shelter"}})
+def get_shelter(shelter_id: str, session: SessionDep, settings: SettingsDep) -> ShelterStatus:
+    """One shelter's status."""
+    return occupancy.status_of(service.get(session, shelter_id), settings)
+
+
+@router.post("", status_code=201, responses={409: {"description": "The id exists"}})
+def create_shelter(
+    data: ShelterCreate, _: HqDep, db: DatabaseDep, settings: SettingsDep, hub: HubDep
+) -> ShelterStatus:
+    """Add a shelter."""
+    with db.write() as session:
+        status = occupancy.status_of(service.create(session, data), settings)
+        pgbridge.signal(session, [status])
+    hub.publish([status])
+    return status
+
+
+@router.patch("/{shelter_id}", responses={404: {"description": "Unknown shelter"}})
+def update_shelter(
+    shelter_id: str,
+    data: ShelterUpdate,
+    _: HqDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    hub: HubDep,
+) -> ShelterStatus:
+    """Change a shelter's capacity, open state, names or position."""
+    with db.write() as session:
+        before = service.get(session, shelter_id).version
+        shelter = service.update(session, shelter_id, data)
+        status = occupancy.status_of(shelter, settings)
+        if status.version != before:
+            pgbridge.signal(session, [status])
+    if status.version != before:
+        hub.publish([status])
+    return status

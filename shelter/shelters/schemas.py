@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shelter.text import Line, RequiredLine
+
+ShelterId = str
+ID_PATTERN = r"^[0-9A-Za-z_-]{1,64}$"
+
+
+class ShelterBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: RequiredLine = Field(max_length=200, examples=["芦北町民総合センター"])
+    name_en: Line | None = Field(default=None, max_length=200)
+    address: Line = Field(default="", max_length=300)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    capacity: int = Field(ge=0, le=1_000_000, description="Indoor capacity in people")
+    open: bool = True
+
+
+class ShelterCreate(ShelterBase):
+    id: str = Field(pattern=ID_PATTERN, examples=["S06"])
+
+
+class ShelterUpdate(BaseModel):
+    """Only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: RequiredLine | None = Field(default=None, max_length=200)
+    name_en: Line | None = Field(default=None, max_length=200)
+    address: Line | None = Field(default=None, max_length=300)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    open: bool | None = None
+
+
+class SkippedRow(BaseModel):
+    row: int = Field(description="Spreadsheet row number (the header is row 1)")
+    reason: str
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    skipped: list[SkippedRow]

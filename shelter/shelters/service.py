@@ -1,0 +1,99 @@
+"""Creating, changing and importing shelters. Every change bumps the shelter's version."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from shelter.db import utcnow
+from shelter.errors import Conflict, Invalid, NotFound
+from shelter.shelters import opendata
+from shelter.shelters.schemas import ImportResult, ShelterCreate, ShelterUpdate, SkippedRow
+from shelter.tables import Shelter
+
+_EDITABLE = ("name", "name_en", "address", "lat", "lon", "capacity", "open")
+
+
+def get(session: Session, shelter_id: str) -> Shelter:
+    shelter = session.get(Shelter, shelter_id)
+    if shelter is None:
+        raise NotFound(f"No shelter with id {shelter_id!r}.")
+    return shelter
+
+
+def count(session: Session) -> int:
+    return len(session.exec(select(col(Shelter.id))).all())
+
+
+def create(session: Session, data: ShelterCreate) -> Shelter:
+    if session.get(Shelter, data.id) is not None:
+        raise Conflict(f"A shelter with id {data.id!r} exists; change it with PATCH.")
+    shelter = Shelter(**data.model_dump())
+    session.add(shelter)
+    session.flush()
+    return shelter
+
+
+def _apply(shelter: Shelter, changes: dict[str, object]) -> bool:
+    changed = False
+    for field in _EDITABLE:
+        if field in changes and getattr(shelter, field) != changes[field]:
+            setattr(shelter, field, changes[field])
+            changed = True
+    if changed:
+        shelter.version += 1
+        shelter.updated_at = utcnow()
+    return changed
+
+
+def update(session: Session, shelter_id: str, data: ShelterUpdate) -> Shelter:
+    shelter = get(session, shelter_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise Invalid("name cannot be removed; give a new name instead.")
+    for field in ("lat", "lon", "capacity", "open", "address"):
+        if field in changes and changes[field] is None:
+            raise Invalid(f"{field} cannot be null; leave it out to keep it.")
+    if _apply(shelter, changes):
+        session.add(shelter)
+        session.flush()
+    return shelter
+
+
+def import_csv(
+    session: Session, data: bytes, *, open_new: bool
+) -> tuple[ImportResult, list[Shelter]]:
+    """Upsert every good row by ID; each row is its own savepoint, so a bad one leaves nothing."""
+    try:
+        parsed = opendata.parse_shelter_csv(data)
+    except opendata.OpenDataError as exc:
+        raise Invalid(str(exc)) from exc
+    created = updated = 0
+    skipped = [SkippedRow(row=s.row, reason=s.reason) for s in parsed.skipped]
+    touched: list[Shelter] = []
+    for row in parsed.rows:
+        fields: dict[str, object] = {
+            "name": row.name,
+            "name_en": row.name_en,
+            "address": row.address,
+            "lat": row.lat,
+            "lon": row.lon,
+            "capacity": row.capacity,
+        }
+        try:
+            with session.begin_nested():
+                shelter = session.get(Shelter, row.id)
+                is_new = shelter is None
+                if shelter is None:
+                    shelter = Shelter(id=row.id, open=open_new, **fields)  # type: ignore[arg-type]
+                    session.add(shelter)
+                elif not _apply(shelter, fields):
+                    continue
+                session.flush()
+        except Exception as exc:  # a database refusal of one row must not sink the file
+            skipped.append(SkippedRow(row=row.row, reason=f"could not be stored: {exc}"))
+            continue
+        created += is_new
+        updated += not is_new
+        touched.append(shelter)
+    skipped.sort(key=lambda s: s.row)
+    return ImportResult(created=created, updated=updated, skipped=skipped), touched

@@ -1,0 +1,123 @@
+"""Every table, in one place. Request and response shapes live in each domain's schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from shelter.db import UTCDateTime, utcnow
+
+
+class Shelter(SQLModel, table=True):
+    __tablename__ = "shelters"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    address: str = Field(default="", max_length=300)
+    lat: float
+    lon: float
+    capacity: int = Field(ge=0)
+    open: bool = True
+    # Live count, changed only in the same transaction as the event that changes it.
+    occupancy: int = 0
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Household(SQLModel, table=True):
+    __tablename__ = "households"
+
+    id: str = Field(primary_key=True, max_length=32)
+    pass_code: str = Field(unique=True, max_length=40)
+    # A walk-in group with no registration: only a headcount is known.
+    anonymous: bool = False
+    size: int
+    pets: int = 0
+    language: str | None = Field(default=None, max_length=35)
+    phone: str | None = Field(default=None, max_length=30)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Where it is now, derived from its events in occurred_at order.
+    shelter_id: str | None = Field(
+        default=None, foreign_key="shelters.id", index=True, max_length=64
+    )
+    present: int = 0
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: str = Field(foreign_key="households.id", index=True, max_length=32)
+    position: int
+    name: str = Field(max_length=100)
+    name_kana: str | None = Field(default=None, max_length=100)
+    birth_year: int | None = None
+    sex: str | None = Field(default=None, max_length=20)
+    needs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Event(SQLModel, table=True):
+    """The append-only log. Rows are inserted, never updated or deleted."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_household_time", "household_id", "occurred_at"),)
+
+    # Arrival order; breaks ties between events with the same occurred_at.
+    seq: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)
+    request_hash: str = Field(max_length=64)
+    shelter_id: str = Field(foreign_key="shelters.id", index=True, max_length=64)
+    household_id: str = Field(foreign_key="households.id", max_length=32)
+    kind: str = Field(max_length=16)
+    headcount: int | None = None
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # What it did when it was applied (the answer a replay gets back).
+    effect: str = Field(max_length=16)
+    people: int
+    moved_from: str | None = Field(default=None, max_length=64)
+    over_capacity: bool = False
+    token_id: str | None = Field(default=None, max_length=32)
+
+
+class Token(SQLModel, table=True):
+    __tablename__ = "tokens"
+
+    id: str = Field(primary_key=True, max_length=32)
+    # sha256 of the secret: a stolen database does not hand out working tokens.
+    token_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=16)
+    shelter_id: str | None = Field(default=None, foreign_key="shelters.id", max_length=64)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Meta(SQLModel, table=True):
+    """Facts about this database (when it was first started)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=500)
+
+
+class CountChange(SQLModel, table=True):
+    """How one event moved one shelter's count: the source of flows and trends.
+
+    Append-only like the log it comes from; the sum of a shelter's deltas is its occupancy.
+    """
+
+    __tablename__ = "count_changes"
+    __table_args__ = (Index("ix_count_changes_time", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_seq: int = Field(foreign_key="events.seq", index=True)
+    shelter_id: str = Field(foreign_key="shelters.id", max_length=64)
+    delta: int
+    occurred_at: datetime = Field(sa_type=UTCDateTime)

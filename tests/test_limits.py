@@ -1,0 +1,94 @@
+"""Abuse limits: guessing passes and spamming registrations get 429, real kiosks never."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shelter.app import create_app
+from shelter.config import Settings
+from tests.conftest import ADMIN, HQ, event, make_household, make_token
+
+
+@pytest.fixture
+def strict(tmp_path: Path) -> TestClient:
+    """An app with small limits so tests reach them quickly."""
+    config = Settings(
+        database_url=f"sqlite:///{tmp_path / 'l.db'}",
+        admin_token=ADMIN,
+        rate_unknown_pass="5/minute",
+        rate_register="5/minute",
+    )
+    with TestClient(create_app(config)) as client:
+        yield client  # type: ignore[misc]
+
+
+def guess(client: TestClient, headers: dict[str, str], n: int) -> int:
+    return client.post(
+        "/api/v1/events", json=event("S01", pass_code=f"GUESS{n:015d}"), headers=headers
+    ).status_code
+
+
+def test_guessing_pass_codes_is_answered_429_with_retry_after(strict: TestClient) -> None:
+    """After five misses a token gets 429 with Retry-After, even for a real code."""
+    kiosk = make_token(strict, role="kiosk", shelter_id="S01")
+    assert [guess(strict, kiosk, n) for n in range(5)] == [404] * 5
+    household = make_household(strict, size=1)
+    response = strict.post(
+        "/api/v1/events", json=event("S01", pass_code=household["pass_code"]), headers=kiosk
+    )
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert "wait" in response.json()["detail"]
+
+
+def test_a_kiosk_scanning_real_passes_at_full_speed_is_never_limited(strict: TestClient) -> None:
+    """Only misses count: a hundred good scans in a row all succeed."""
+    kiosk = make_token(strict, role="kiosk", shelter_id="S01")
+    households = [make_household(strict, size=1) for _ in range(4)] * 25  # 5/min registrations
+    codes = [
+        strict.post(
+            "/api/v1/events", json=event("S01", pass_code=h["pass_code"]), headers=kiosk
+        ).status_code
+        for h in households
+    ]
+    assert set(codes) <= {200, 201}
+
+
+def test_walk_ins_are_never_limited(strict: TestClient) -> None:
+    """A blocked token may still check in walk-ins: nobody is refused at the door."""
+    kiosk = make_token(strict, role="kiosk", shelter_id="S01")
+    for n in range(6):
+        guess(strict, kiosk, n)
+    response = strict.post("/api/v1/events", json=event("S01", headcount=2), headers=kiosk)
+    assert response.status_code == 201
+
+
+def test_batch_misses_count_towards_the_limit(strict: TestClient) -> None:
+    """An offline upload full of unknown passes cannot be used to guess faster."""
+    events = [event("S01", pass_code=f"GUESS{n:015d}") for n in range(6)]
+    first = strict.post("/api/v1/events/batch", json={"events": events}, headers=HQ)
+    assert first.status_code == 200
+    assert {r["code"] for r in first.json()["results"]} == {"unknown_pass"}
+    assert (
+        strict.post("/api/v1/events/batch", json={"events": events}, headers=HQ).status_code == 429
+    )
+
+
+def test_guessing_pass_images_is_limited_per_address(strict: TestClient) -> None:
+    """The public pass image answers 429 after five unknown codes from one address."""
+    codes = [strict.get(f"/api/v1/passes/GUESS{n:015d}.png").status_code for n in range(6)]
+    assert codes == [404] * 5 + [429]
+
+
+def test_registration_spam_is_limited_but_staff_are_not(strict: TestClient) -> None:
+    """Anonymous registrations from one address stop at the limit; tokens are exempt."""
+    body = {"members": [{"name": "テスト"}]}
+    codes = [strict.post("/api/v1/households", json=body).status_code for _ in range(6)]
+    assert codes == [201] * 5 + [429]
+    staff = make_token(strict, role="staff", shelter_id="S01")
+    assert strict.post("/api/v1/households", json=body, headers=staff).status_code == 201
+    bad = {"Authorization": "Bearer wrong"}
+    assert strict.post("/api/v1/households", json=body, headers=bad).status_code == 401
