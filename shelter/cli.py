@@ -48,6 +48,8 @@ def serve(args: argparse.Namespace) -> int:
         access_log=False,
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
+        ws_per_message_deflate=settings.ws_per_message_deflate,
+        ws_max_size=settings.ws_max_message_bytes,
     )
     return 0
 

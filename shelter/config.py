@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Websocket pings find dead peers (uvicorn sends them; no answer in time closes).
     ws_ping_interval_seconds: float = 20.0
     ws_ping_timeout_seconds: float = 20.0
+    # Off: each update is a few hundred bytes, and permessage-deflate would compress the
+    # same message once per client and keep a zlib state (tens of KB) per connection.
+    ws_per_message_deflate: bool = False
+    # Clients only ever send a small auth message; anything larger is refused.
+    ws_max_message_bytes: int = 16 * 1024
     # Safety net: re-read every shelter this often and publish what the feed missed.
     live_resync_seconds: float = 15.0
     # HQ's needs breakdown is recounted at most this often while check-ins stream in.

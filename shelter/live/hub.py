@@ -6,12 +6,14 @@ Flow:
    about a change that could still roll back.
 2. ``publish`` hops onto the event loop (``call_soon_threadsafe``). There the hub keeps
    the newest ``ShelterStatus`` of every shelter (by ``version``; an older one is dropped),
-   and encodes each update message once, whatever the number of clients.
-3. Each client has a ``Subscriber``: a dict of pending messages keyed by shelter, so a
-   burst of changes to one shelter merges into its newest state, and a client's backlog is
-   bounded by the number of shelters, never by the number of changes. Its own task sends
-   what is pending; a send that takes longer than the timeout drops that client alone, so
-   the slowest reader never sets the pace for the others.
+   encodes each update message once, whatever the number of clients, and puts it in an
+   outbox keyed by shelter, where a newer state replaces one not yet sent.
+3. One task, ``fanout_loop``, empties the outbox into every ``Subscriber``, yielding to the
+   loop every few hundred clients. A subscriber writes at once when its client keeps up
+   (the send runs eagerly, without a task); when a client's socket is full it gets a task
+   of its own and a dict of pending messages keyed by shelter, so a slow client gets the
+   newest state, never a backlog, and one that stays stuck past the timeout is dropped
+   alone. The slowest reader never sets the pace for the others.
 4. New clients get a snapshot from the hub's cache (no database query per connection).
    ``refresh`` merges statuses read from the database: at start, on a timer as a safety
    net, and (with PostgreSQL and several workers) when another worker signals a change.
@@ -22,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from datetime import datetime
+from typing import Any
 
 from shelter.db import utcnow
 from shelter.occupancy import service as occupancy
@@ -38,28 +41,118 @@ def _iso(moment: datetime) -> str:
     return occupancy.iso_z(moment)
 
 
+class _Resume:
+    """Finishes, inside a task, a coroutine that was already started by hand.
+
+    ``start_eagerly`` runs a send up to its first suspension. Most sends never suspend (the
+    client's socket is writable), so they finish right there: no task, no timer, no hop
+    through the event loop, which is what makes fanning out to 10,000 clients cheap. Only a
+    send that must wait (a client not reading) is handed to a task, through this wrapper,
+    which resumes the coroutine exactly where it stopped: Python 3.12's eager tasks, by hand.
+    """
+
+    __slots__ = ("_coro", "_yielded")
+
+    def __init__(self, coro: Coroutine[Any, Any, None], yielded: Any) -> None:
+        self._coro, self._yielded = coro, yielded
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coro, yielded = self._coro, self._yielded
+        while True:
+            try:
+                sent = yield yielded
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # cancellation or a timeout: into the send it goes
+                try:
+                    yielded = coro.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    yielded = coro.send(sent)
+                except StopIteration:
+                    return
+
+
+def start_eagerly(coro: Coroutine[Any, Any, None]) -> _Resume | None:
+    """Run ``coro`` until it finishes (None) or must wait (an awaitable that finishes it)."""
+    try:
+        yielded = coro.send(None)
+    except StopIteration:
+        return None
+    return _Resume(coro, yielded)
+
+
+Send = Callable[[str], Coroutine[Any, Any, None]]
+Drop = Callable[[], Awaitable[None]]
+
+
 class Subscriber:
-    """One connected client: what it has yet to receive, newest state only."""
+    """One connected client and what it has yet to receive, newest state only.
 
-    __slots__ = ("closed", "is_hq", "pending", "wake")
+    A message is written at once when the client keeps up. When a send has to wait, the
+    client gets one task that finishes it and then drains ``pending``: a dict keyed by
+    shelter, so a burst of changes to one shelter merges into its newest state, and the
+    backlog is bounded by the number of shelters, never by the number of changes. A send
+    that waits longer than ``timeout`` drops this client alone.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_drop", "_holding", "_send", "_task", "_timeout", "closed", "is_hq", "pending")
+
+    def __init__(self, send: Send, *, timeout: float, on_drop: Drop | None = None) -> None:
+        self._send = send
+        self._timeout = timeout
+        self._drop = on_drop
+        self._task: asyncio.Task[None] | None = None
+        self._holding = False
         self.pending: dict[str, str] = {}
-        self.wake = asyncio.Event()
         self.is_hq = False
         self.closed = False
 
-    def offer(self, key: str, message: str) -> None:
-        # The hub only ever offers newer states, so the last offer for a key is the newest.
-        self.pending[key] = message
-        self.wake.set()
+    def hold(self) -> None:
+        """Queue (merged) instead of sending, until ``release``: while the snapshot goes out."""
+        self._holding = True
 
-    async def take(self) -> list[str]:
-        await self.wake.wait()
-        self.wake.clear()
-        messages = list(self.pending.values())
-        self.pending.clear()
-        return messages
+    def release(self) -> None:
+        self._holding = False
+        if self.pending and self._task is None and not self.closed:
+            self._task = asyncio.create_task(self._drain(None))
+
+    def offer(self, key: str, message: str) -> None:
+        if self.closed:
+            return
+        if self._holding or self._task is not None:
+            self.pending[key] = message  # the hub only offers newer states: last one wins
+            return
+        try:
+            waiting = start_eagerly(self._send(message))
+        except Exception:  # the client went away; its handler cleans up
+            self.closed = True
+            return
+        if waiting is not None:
+            self._task = asyncio.create_task(self._drain(waiting))
+
+    async def _drain(self, waiting: _Resume | None) -> None:
+        try:
+            if waiting is not None:
+                async with asyncio.timeout(self._timeout):
+                    await waiting
+            while self.pending and not self.closed:
+                key = next(iter(self.pending))
+                message = self.pending.pop(key)
+                async with asyncio.timeout(self._timeout):
+                    await self._send(message)
+        except TimeoutError:
+            log.info("live client dropped: too slow to read")
+            self.closed = True
+            if self._drop is not None:
+                await self._drop()
+        except Exception:  # the client went away; its handler cleans up
+            self.closed = True
+        finally:
+            self._task = None
 
 
 class Hub:
@@ -72,6 +165,8 @@ class Hub:
         self._needs_message: str | None = None
         self._needs_source: Callable[[], Awaitable[str]] | None = None
         self._needs_dirty = asyncio.Event()
+        self._outbox: dict[str, str] = {}
+        self._outbox_ready = asyncio.Event()
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -86,8 +181,10 @@ class Hub:
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
-    def subscribe(self, *, is_hq: bool = False) -> Subscriber:
-        subscriber = Subscriber()
+    def subscribe(
+        self, send: Send, *, timeout: float, on_drop: Drop | None = None, is_hq: bool = False
+    ) -> Subscriber:
+        subscriber = Subscriber(send, timeout=timeout, on_drop=on_drop)
         subscriber.is_hq = is_hq
         self._subscribers.add(subscriber)
         return subscriber
@@ -126,9 +223,27 @@ class Hub:
                 f'{{"type":"update","as_of":"{as_of}","totals":{totals},'
                 f'"shelter":{status.model_dump_json()}}}'
             )
-            for subscriber in self._subscribers:
-                subscriber.offer(status.id, message)
+            self._outbox[status.id] = message  # replaces a not yet sent older state
+        self._outbox_ready.set()
         self._needs_dirty.set()
+
+    async def fanout_loop(self, chunk: int = 500) -> None:
+        """Send what changed to every client: one pass at a time, newest states only.
+
+        Changes that arrive during a pass merge in the outbox and go out in the next pass,
+        so a surge of check-ins costs passes, not messages per change. Every ``chunk``
+        clients the pass yields to the event loop, so kiosks' requests are never held up
+        behind a fan-out to thousands of viewers.
+        """
+        while True:
+            await self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            batch, self._outbox = self._outbox, {}
+            for index, subscriber in enumerate(list(self._subscribers), start=1):
+                for key, message in batch.items():
+                    subscriber.offer(key, message)
+                if index % chunk == 0:
+                    await asyncio.sleep(0)
 
     def _totals_json(self) -> str:
         return occupancy.totals_of(list(self._state.values())).model_dump_json()

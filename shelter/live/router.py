@@ -34,29 +34,6 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
     return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host
 
 
-async def _pump(
-    websocket: WebSocket, subscriber: Subscriber, timeout: float, owner: asyncio.Task[None] | None
-) -> None:
-    """Send what is pending; a client too slow to take it is dropped, alone.
-
-    Dropping cancels ``owner`` (the connection's handler, blocked reading from a client that
-    may never speak), so the hub lets go of this client at once.
-    """
-    try:
-        while True:
-            for message in await subscriber.take():
-                async with asyncio.timeout(timeout):
-                    await websocket.send_text(message)
-    except TimeoutError:
-        log.info("live client dropped: too slow to read")
-        subscriber.closed = True
-        if owner is not None:
-            owner.cancel()
-        await _close(websocket, code=1008, reason="too slow")
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass  # the client went away
-
-
 async def _close(websocket: WebSocket, *, code: int, reason: str) -> None:
     try:
         async with asyncio.timeout(1):
@@ -124,23 +101,30 @@ async def occupancy_feed(websocket: WebSocket) -> None:
         await websocket.close(code=1008)  # before accept: the handshake gets HTTP 403
         return
     await websocket.accept()
-    subscriber = hub.subscribe()
-    pump: asyncio.Task[None] | None = None
+    handler = asyncio.current_task()
+
+    async def drop() -> None:
+        # The handler is blocked reading from a client that may never speak: cancel it so
+        # the hub lets go of this client at once, then try to say why.
+        if handler is not None:
+            handler.cancel()
+        await _close(websocket, code=1008, reason="too slow")
+
+    subscriber = hub.subscribe(
+        websocket.send_text, timeout=settings.live_send_timeout_seconds, on_drop=drop
+    )
+    subscriber.hold()  # updates published while the snapshot goes out wait, merged
     try:
         async with asyncio.timeout(settings.live_send_timeout_seconds):
             await websocket.send_text(hub.snapshot_message())
-        pump = asyncio.create_task(
-            _pump(websocket, subscriber, settings.live_send_timeout_seconds, asyncio.current_task())
-        )
+        subscriber.release()
         await _serve_client(websocket, subscriber, hub)
     except asyncio.CancelledError:
         current = asyncio.current_task()
         if not subscriber.closed or current is None:
             raise
-        current.uncancel()  # our own pump dropped this client: a normal end, not a shutdown
+        current.uncancel()  # the hub dropped this client: a normal end, not a shutdown
     except (WebSocketDisconnect, RuntimeError, TimeoutError):
         pass
     finally:
         hub.unsubscribe(subscriber)
-        if pump is not None:
-            pump.cancel()

@@ -1,13 +1,14 @@
-"""The hub and the per-client pump, without a network: merging and dropping."""
+"""The hub and its subscribers, without a network: merging, eager sends and dropping."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from shelter.live.hub import Hub
-from shelter.live.router import _pump, origin_allowed
+from shelter.live.hub import Hub, start_eagerly
+from shelter.live.router import origin_allowed
 from shelter.occupancy.schemas import Level, ShelterStatus
 
 
@@ -29,38 +30,116 @@ def status(shelter_id: str, version: int, occupancy: int = 0) -> ShelterStatus:
     )
 
 
-def test_a_burst_to_one_shelter_reaches_a_client_as_its_newest_state() -> None:
-    """Twenty changes before the client reads become one message: the newest version."""
+class FakeSocket:
+    """Stands in for a websocket: a reader that keeps up, or one whose buffers are full
+    until ``gate`` opens (never, when it is stuck for good)."""
 
-    async def scenario() -> list[str]:
-        hub = Hub()
-        subscriber = hub.subscribe()
+    def __init__(self, *, stuck: bool = False) -> None:
+        self.gate = asyncio.Event()
+        if not stuck:
+            self.gate.set()
+        self.received: list[dict[str, object]] = []
+        self.dropped = False
+
+    async def send_text(self, message: str) -> None:
+        await self.gate.wait()  # returns at once, without suspending, when the gate is open
+        self.received.append(json.loads(message))
+
+    async def drop(self) -> None:
+        self.dropped = True
+
+    def versions(self) -> list[tuple[str, int]]:
+        return [(m["shelter"]["id"], m["shelter"]["version"]) for m in self.received]  # type: ignore[index]
+
+
+async def running(
+    scenario: Callable[[Hub], Awaitable[None]],
+) -> None:
+    """Run a scenario against a hub whose fan-out task is running."""
+    hub = Hub()
+    fanout = asyncio.create_task(hub.fanout_loop(chunk=2))
+    try:
+        await scenario(hub)
+    finally:
+        fanout.cancel()
+
+
+def connect(hub: Hub, socket: FakeSocket, timeout: float = 0.3) -> None:
+    hub.subscribe(socket.send_text, timeout=timeout, on_drop=socket.drop)
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_a_burst_to_one_shelter_reaches_a_client_as_its_newest_state() -> None:
+    """Twenty changes between two fan-out passes become one message: the newest version."""
+    socket = FakeSocket()
+
+    async def scenario(hub: Hub) -> None:
+        connect(hub, socket)
         for version in range(1, 21):
             hub.refresh([status("S01", version, occupancy=version)])
         hub.refresh([status("S02", 1)])
-        return await subscriber.take()
+        await settle()
 
-    messages = [json.loads(m) for m in asyncio.run(scenario())]
-    assert [(m["shelter"]["id"], m["shelter"]["version"]) for m in messages] == [
-        ("S01", 20),
-        ("S02", 1),
-    ]
-    assert messages[1]["totals"]["occupancy"] == 20
+    asyncio.run(running(scenario))
+    assert socket.versions() == [("S01", 20), ("S02", 1)]
+    assert socket.received[1]["totals"] == {"capacity": 200, "occupancy": 20, "vacancy": 180}
 
 
 def test_an_older_version_never_overwrites_a_newer_one() -> None:
     """States arriving out of order: the highest version wins and stale ones are dropped."""
+    socket = FakeSocket()
+    versions: list[int] = []
 
-    async def scenario() -> tuple[list[str], int]:
-        hub = Hub()
-        subscriber = hub.subscribe()
+    async def scenario(hub: Hub) -> None:
+        connect(hub, socket)
         hub.refresh([status("S01", 5, occupancy=5)])
+        await settle()
         hub.refresh([status("S01", 3, occupancy=3)])
-        return await subscriber.take(), hub.state()["S01"].version
+        await settle()
+        versions.append(hub.state()["S01"].version)
 
-    messages, version = asyncio.run(scenario())
-    assert version == 5
-    assert [json.loads(m)["shelter"]["occupancy"] for m in messages] == [5]
+    asyncio.run(running(scenario))
+    assert versions == [5]
+    assert socket.versions() == [("S01", 5)]
+
+
+def test_every_client_gets_every_change_when_all_keep_up() -> None:
+    """The fan-out reaches all clients, over several passes, in order."""
+    sockets = [FakeSocket() for _ in range(7)]
+
+    async def scenario(hub: Hub) -> None:
+        for socket in sockets:
+            connect(hub, socket)
+        for version in range(1, 4):
+            hub.refresh([status("S01", version)])
+            await settle()
+
+    asyncio.run(running(scenario))
+    for socket in sockets:
+        assert socket.versions() == [("S01", 1), ("S01", 2), ("S01", 3)]
+
+
+def test_a_slow_client_gets_the_newest_state_not_a_backlog() -> None:
+    """While a client's socket is full its changes merge; when it drains, only the newest goes."""
+    slow = FakeSocket(stuck=True)
+
+    async def scenario(hub: Hub) -> None:
+        connect(hub, slow, timeout=5)
+        hub.refresh([status("S01", 1)])
+        await settle()  # the first send is now waiting on the full socket
+        for version in range(2, 30):
+            hub.refresh([status("S01", version), status("S02", version)])
+            await settle()
+        slow.gate.set()
+        await settle()
+
+    asyncio.run(running(scenario))
+    assert slow.versions() == [("S01", 1), ("S01", 29), ("S02", 29)]
+    assert not slow.dropped
 
 
 def test_snapshot_holds_every_shelter_and_the_totals() -> None:
@@ -73,49 +152,74 @@ def test_snapshot_holds_every_shelter_and_the_totals() -> None:
     assert snapshot["totals"] == {"capacity": 200, "occupancy": 10, "vacancy": 190}
 
 
-class FakeSocket:
-    """Stands in for a websocket: a fast reader, or one that never takes a message."""
-
-    def __init__(self, *, stuck: bool) -> None:
-        self.stuck = stuck
-        self.received: list[str] = []
-        self.closed_with: int | None = None
-
-    async def send_text(self, message: str) -> None:
-        if self.stuck:
-            await asyncio.Event().wait()  # the client's buffers are full: blocks forever
-        self.received.append(message)
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        self.closed_with = code
-
-
 def test_a_client_that_stops_reading_is_dropped_and_never_slows_the_others() -> None:
-    """The stuck client is closed after the timeout; the fast one got every update at once."""
+    """The stuck client is dropped after the timeout; the fast one got every update at once."""
+    slow, fast = FakeSocket(stuck=True), FakeSocket()
+    timings: list[float] = []
 
-    async def scenario() -> tuple[FakeSocket, FakeSocket, float]:
-        hub = Hub()
-        slow, fast = FakeSocket(stuck=True), FakeSocket(stuck=False)
-        slow_sub, fast_sub = hub.subscribe(), hub.subscribe()
-        tasks = [
-            asyncio.create_task(_pump(slow, slow_sub, 0.3, None)),  # type: ignore[arg-type]
-            asyncio.create_task(_pump(fast, fast_sub, 0.3, None)),  # type: ignore[arg-type]
-        ]
+    async def scenario(hub: Hub) -> None:
+        connect(hub, slow)
+        connect(hub, fast)
         loop = asyncio.get_running_loop()
         start = loop.time()
-        for version in range(1, 6):
-            hub.refresh([status(f"S0{version}", 1)])
-            await asyncio.sleep(0.01)
-        fast_done = loop.time() - start
-        await asyncio.wait_for(tasks[0], timeout=2)  # the slow pump ends by itself
-        tasks[1].cancel()
-        return slow, fast, fast_done
+        for n in range(1, 6):
+            hub.refresh([status(f"S0{n}", 1)])
+            await settle()
+        timings.append(loop.time() - start)
+        await asyncio.sleep(0.5)
 
-    slow, fast, fast_done = asyncio.run(scenario())
+    asyncio.run(running(scenario))
     assert len(fast.received) == 5
-    assert fast_done < 0.3
-    assert slow.closed_with == 1008
+    assert timings[0] < 0.3
+    assert slow.dropped
     assert slow.received == []
+
+
+def test_a_send_that_must_wait_is_finished_later_in_a_task() -> None:
+    """start_eagerly finishes a send at once when it can, else resumes it where it stopped."""
+
+    async def scenario() -> list[str]:
+        log: list[str] = []
+        gate = asyncio.Event()
+
+        async def send(name: str) -> None:
+            log.append(f"{name} started")
+            await gate.wait()
+            log.append(f"{name} done")
+
+        gate.set()
+        assert start_eagerly(send("first")) is None  # never suspended: no task needed
+        gate.clear()
+        waiting = start_eagerly(send("second"))
+        assert waiting is not None
+        task = asyncio.create_task(_await(waiting))
+        await asyncio.sleep(0)
+        gate.set()
+        await task
+        gate.clear()
+        third = start_eagerly(send("third"))
+        assert third is not None
+        cancelled = asyncio.create_task(_await(third))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        try:
+            await cancelled
+        except asyncio.CancelledError:
+            log.append("third cancelled")
+        return log
+
+    assert asyncio.run(scenario()) == [
+        "first started",
+        "first done",
+        "second started",
+        "second done",
+        "third started",
+        "third cancelled",
+    ]
+
+
+async def _await(awaitable: Awaitable[None]) -> None:
+    await awaitable
 
 
 def test_origin_must_be_the_service_itself_or_listed() -> None:
