@@ -20,6 +20,7 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import socket
 import statistics
 import sys
 import tempfile
@@ -162,10 +163,26 @@ def client_process(port: int, count: int, ready: Any, stop_at: Any, results: Any
     results.put(seen)
 
 
-def run(n: int, checkins: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start(
-            Path(tmp) / "live.db",
+class Target:
+    """What the subscribers connect to, and how a change is made there."""
+
+    port: int
+    pid: int
+
+    def change(self) -> int:
+        """Make one change to S01 and return its version."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class Service(Target):
+    """`shelter serve` on a fresh SQLite file; a change is a real check-in POST."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.server = start(
+            tmp / "live.db",
             # No pings during the run: the recording clients never answer them (the ping
             # path has its own test), and no resync pass to mix with the check-ins.
             env={
@@ -174,9 +191,130 @@ def run(n: int, checkins: int) -> dict[str, Any]:
                 "SHELTER_WS_PING_INTERVAL_SECONDS": "3600",
             },
         )
+        self.port, self.pid = self.server.port, self.server.process.pid
+        self.http = httpx.Client(
+            base_url=self.server.base, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        self.http.get("/api/v1/occupancy")
+
+    def change(self) -> int:
+        body = {
+            "event_id": str(uuid.uuid4()),
+            "shelter_id": "S01",
+            "kind": "check_in",
+            "pass_code": None,
+            "headcount": 1,
+        }
+        version: int = self.http.post("/api/v1/events", json=body).json()["shelter"]["version"]
+        return version
+
+    def close(self) -> None:
+        self.http.close()
+        stop(self.server)
+
+
+def bare_broadcaster(ports: Any) -> None:
+    """The floor: a uvloop server that writes one pre-framed message to every socket.
+
+    Same clients, same kernel, same message size, and nothing else: no ASGI, no protocol
+    objects, no database. What the service costs above this is what our code costs.
+    """
+    import uvloop
+
+    raise_fd_limit()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        sockets: list[asyncio.Transport] = []
+        shelter = json.loads(SNAPSHOT_SHELTER)
+
+        def frame(text: str) -> bytes:
+            data = text.encode()
+            head = bytes([0x81, 126]) + len(data).to_bytes(2, "big")
+            return head + data if len(data) >= 126 else bytes([0x81, len(data)]) + data
+
+        class Peer(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.transport = cast(asyncio.Transport, transport)
+                self.head = b""
+
+            def data_received(self, data: bytes) -> None:
+                self.head += data
+                if b"\r\n\r\n" in self.head and self not in peers:
+                    peers.add(self)
+                    self.transport.write(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
+                    self.transport.write(frame('{"type":"snapshot","shelters":[]}'))
+                    sockets.append(self.transport)
+
+        class Control(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.transport = cast(asyncio.Transport, transport)
+
+            def data_received(self, data: bytes) -> None:
+                for line in data.split():
+                    shelter["version"] = int(line)
+                    message = frame(f'{{"type":"update","shelter":{json.dumps(shelter)}}}')
+                    for transport in sockets:
+                        transport.write(message)
+                    self.transport.write(b"ok\n")
+
+        peers: set[Peer] = set()
+        feed = await loop.create_server(Peer, "127.0.0.1", 0)
+        control = await loop.create_server(Control, "127.0.0.1", 0)
+        ports.put((feed.sockets[0].getsockname()[1], control.sockets[0].getsockname()[1]))
+        await asyncio.Event().wait()
+
+    uvloop.run(main())
+
+
+# An update the size of the service's (one shelter's status), so the bytes match.
+SNAPSHOT_SHELTER = json.dumps(
+    {
+        "id": "S01",
+        "name": "芦北町民総合センター",
+        "name_en": "Ashikita Community Center",
+        "address": "熊本県葦北郡芦北町大字芦北2015",
+        "lat": 32.2987,
+        "lon": 130.4937,
+        "capacity": 300,
+        "occupancy": 1,
+        "vacancy": 299,
+        "level": "available",
+        "open": True,
+        "version": 0,
+        "updated_at": "2026-11-23T00:00:00Z",
+    },
+    ensure_ascii=False,
+)
+
+
+class Bare(Target):
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        ports = ctx.Queue()
+        self.process = ctx.Process(target=bare_broadcaster, args=(ports,), daemon=True)
+        self.process.start()
+        self.port, control = ports.get(timeout=30)
+        self.pid = self.process.pid or 0
+        self.control = socket.create_connection(("127.0.0.1", control))
+        self.version = 0
+
+    def change(self) -> int:
+        self.version += 1
+        self.control.sendall(f"{self.version}\n".encode())
+        self.control.recv(16)
+        return self.version
+
+    def close(self) -> None:
+        self.control.close()
+        self.process.kill()
+
+
+def run(n: int, checkins: int, bare: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        target: Target = Bare() if bare else Service(Path(tmp))
         try:
-            httpx.get(f"{server.base}/api/v1/occupancy")
-            idle = rss_kb(server.process.pid)
+            idle = rss_kb(target.pid)
             ctx = mp.get_context("spawn")
             ready, results, stop_at = ctx.Queue(), ctx.Queue(), ctx.Event()
             share = [
@@ -184,7 +322,7 @@ def run(n: int, checkins: int) -> dict[str, Any]:
             ]
             began = time.monotonic()
             clients = [
-                ctx.Process(target=client_process, args=(server.port, k, ready, stop_at, results))
+                ctx.Process(target=client_process, args=(target.port, k, ready, stop_at, results))
                 for k in share
             ]
             for process in clients:
@@ -193,43 +331,30 @@ def run(n: int, checkins: int) -> dict[str, Any]:
                 ready.get(timeout=600)
             connect_s = time.monotonic() - began
             time.sleep(2)
-            loaded = rss_kb(server.process.pid)
+            loaded = rss_kb(target.pid)
             posts: list[tuple[int, float]] = []
-            with httpx.Client(
-                base_url=server.base, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"}
-            ) as http:
-                for _ in range(checkins):
-                    body = {
-                        "event_id": str(uuid.uuid4()),
-                        "shelter_id": "S01",
-                        "kind": "check_in",
-                        "pass_code": None,
-                        "headcount": 1,
-                    }
-                    sent = time.time()
-                    answer = http.post("/api/v1/events", json=body).json()
-                    posts.append((answer["shelter"]["version"], sent))
-                    time.sleep(1)
+            for _ in range(checkins):
+                sent = time.time()
+                posts.append((target.change(), sent))
+                time.sleep(1)
             time.sleep(3)
             stop_at.set()
             seen = [conn for _ in clients for conn in results.get(timeout=120)]
             for process in clients:
                 process.join(timeout=60)
         finally:
-            stop(server)
+            target.close()
     latencies: list[float] = []
-    missing = 0
     for conn in seen:
         versions = sorted(conn.items())
         for version, sent in posts:
             got = next((t for v, t in versions if v >= version), None)
-            if got is None:
-                missing += 1
-            else:
+            if got is not None:
                 latencies.append((got - sent) * 1000)
     latencies.sort()
     pairs = len(seen) * len(posts)
     return {
+        "server": "bare uvloop broadcast (floor)" if bare else "shelter serve",
         "subscribers": n,
         "connected": len(seen),
         "connect_seconds": round(connect_s, 1),
@@ -248,17 +373,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--checkins", type=int, default=20)
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the bare broadcaster run at each N"
+    )
     args = parser.parse_args()
     raise_fd_limit()
-    rows = []
+    rows, floors = [], []
     for n in args.subscribers:
-        row = run(n, args.checkins)
+        row = run(n, args.checkins, bare=False)
         print(json.dumps(row), flush=True)
         rows.append(row)
+        if not args.no_floor:
+            floor = run(n, args.checkins, bare=True)
+            print(json.dumps(floor), flush=True)
+            floors.append(floor)
     largest = max(rows, key=lambda r: r["subscribers"])
     result = {
         **machine(),
         "runs": rows,
+        "floor": floors,
         "target_10k_on_one_process": largest["subscribers"] >= 10000
         and largest["connected"] == largest["subscribers"],
         "target_p99_250ms": all(r["p99_ms"] <= 250 for r in rows),

@@ -26,6 +26,7 @@ from shelter.households import service as households
 from shelter.households.router import router as households_router
 from shelter.live import pgbridge
 from shelter.live.hub import Hub
+from shelter.live.router import LiveFeed
 from shelter.live.router import router as live_router
 from shelter.logs import AccessLog
 from shelter.occupancy import service as occupancy
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLog)
     # Outermost: every log line of a request, and its answer, carry one X-Request-ID.
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    # Added last, so it runs first: the live feed skips everything built for HTTP requests.
+    app.add_middleware(LiveFeed)
     for router in (
         shelters_router,
         households_router,

@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from datetime import datetime
 from typing import Any
 
+from websockets.frames import Frame, Opcode
+
 from shelter.db import utcnow
 from shelter.occupancy import service as occupancy
 from shelter.occupancy.schemas import Occupancy, ShelterStatus
@@ -87,6 +89,14 @@ def start_eagerly(coro: Coroutine[Any, Any, None]) -> _Resume | None:
 
 Send = Callable[[str], Coroutine[Any, Any, None]]
 Drop = Callable[[], Awaitable[None]]
+# Writes an already framed message straight to the client's socket; False when it cannot
+# right now (socket full, closing), and the message then takes the ordinary send.
+Write = Callable[[bytes], bool]
+
+
+def frame_of(message: str) -> bytes:
+    """A server-to-client text frame (unmasked, uncompressed), made by websockets itself."""
+    return Frame(Opcode.TEXT, message.encode()).serialize(mask=False, extensions=[])
 
 
 class Subscriber:
@@ -99,10 +109,23 @@ class Subscriber:
     that waits longer than ``timeout`` drops this client alone.
     """
 
-    __slots__ = ("_drop", "_holding", "_send", "_task", "_timeout", "closed", "is_hq", "pending")
+    __slots__ = (
+        "_drop",
+        "_holding",
+        "_send",
+        "_task",
+        "_timeout",
+        "_write",
+        "closed",
+        "is_hq",
+        "pending",
+    )
 
-    def __init__(self, send: Send, *, timeout: float, on_drop: Drop | None = None) -> None:
+    def __init__(
+        self, send: Send, *, timeout: float, on_drop: Drop | None = None, write: Write | None = None
+    ) -> None:
         self._send = send
+        self._write = write
         self._timeout = timeout
         self._drop = on_drop
         self._task: asyncio.Task[None] | None = None
@@ -120,11 +143,18 @@ class Subscriber:
         if self.pending and self._task is None and not self.closed:
             self._task = asyncio.create_task(self._drain(None))
 
-    def offer(self, key: str, message: str) -> None:
+    @property
+    def direct(self) -> bool:
+        return self._write is not None
+
+    def offer(self, key: str, message: str, frame: bytes | None = None) -> None:
+        """Send ``message`` now if the client keeps up, else keep it as ``key``'s newest."""
         if self.closed:
             return
         if self._holding or self._task is not None:
             self.pending[key] = message  # the hub only offers newer states: last one wins
+            return
+        if self._write is not None and self._write(frame or frame_of(message)):
             return
         try:
             waiting = start_eagerly(self._send(message))
@@ -181,10 +211,21 @@ class Hub:
     def subscriber_count(self) -> int:
         return len(self._subscribers)
 
+    @property
+    def direct_count(self) -> int:
+        """Subscribers whose messages go straight to their socket, framed once for all."""
+        return sum(1 for s in self._subscribers if s.direct)
+
     def subscribe(
-        self, send: Send, *, timeout: float, on_drop: Drop | None = None, is_hq: bool = False
+        self,
+        send: Send,
+        *,
+        timeout: float,
+        on_drop: Drop | None = None,
+        write: Write | None = None,
+        is_hq: bool = False,
     ) -> Subscriber:
-        subscriber = Subscriber(send, timeout=timeout, on_drop=on_drop)
+        subscriber = Subscriber(send, timeout=timeout, on_drop=on_drop, write=write)
         subscriber.is_hq = is_hq
         self._subscribers.add(subscriber)
         return subscriber
@@ -238,10 +279,11 @@ class Hub:
         while True:
             await self._outbox_ready.wait()
             self._outbox_ready.clear()
-            batch, self._outbox = self._outbox, {}
+            batch = [(key, text, frame_of(text)) for key, text in self._outbox.items()]
+            self._outbox = {}
             for index, subscriber in enumerate(list(self._subscribers), start=1):
-                for key, message in batch.items():
-                    subscriber.offer(key, message)
+                for key, text, frame in batch:
+                    subscriber.offer(key, text, frame)
                 if index % chunk == 0:
                     await asyncio.sleep(0)
 
