@@ -13,6 +13,7 @@ so the latencies include the clients' own scheduling. Results: docs/bench/live_f
 
 from __future__ import annotations
 
+import abc
 import argparse
 import asyncio
 import base64
@@ -25,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.write_path import machine  # noqa: E402
+from bench.write_path import machine, walk_in  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
 TOKEN = "bench-admin-token"
@@ -163,18 +163,19 @@ def client_process(port: int, count: int, ready: Any, stop_at: Any, results: Any
     results.put(seen)
 
 
-class Target:
+class Target(abc.ABC):
     """What the subscribers connect to, and how a change is made there."""
 
     port: int
     pid: int
 
+    @abc.abstractmethod
     def change(self) -> int:
         """Make one change to S01 and return its version."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Stop the server."""
 
 
 class Service(Target):
@@ -198,13 +199,7 @@ class Service(Target):
         self.http.get("/api/v1/occupancy")
 
     def change(self) -> int:
-        body = {
-            "event_id": str(uuid.uuid4()),
-            "shelter_id": "S01",
-            "kind": "check_in",
-            "pass_code": None,
-            "headcount": 1,
-        }
+        body = walk_in("S01")
         version: int = self.http.post("/api/v1/events", json=body).json()["shelter"]["version"]
         return version
 

@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.write_path import machine  # noqa: E402
+from bench.write_path import machine, walk_in  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
 TOKEN = "bench-admin-token"
@@ -62,13 +61,7 @@ def kiosk(base: str, seconds: float, rate: float) -> list[float]:
     with httpx.Client(base_url=base, headers=HQ, timeout=30) as http:
         n = 0
         while time.monotonic() < until:
-            body = {
-                "event_id": str(uuid.uuid4()),
-                "shelter_id": f"S0{n % 5 + 1}",
-                "kind": "check_in",
-                "pass_code": None,
-                "headcount": 1,
-            }
+            body = walk_in(f"S0{n % 5 + 1}")
             began = time.perf_counter()
             response = http.post("/api/v1/events", json=body)
             latencies.append((time.perf_counter() - began) * 1000)

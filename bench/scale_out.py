@@ -27,7 +27,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.write_path import LUA, TOKEN, machine, wrk  # noqa: E402
+from bench.write_path import LUA, TOKEN, machine, walk_in, wrk  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -55,13 +55,7 @@ async def delivery(port: int, base: str) -> list[float]:
         base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
     ) as http:
         for _ in range(CHECKINS):
-            body = {
-                "event_id": str(uuid.uuid4()),
-                "shelter_id": "S02",
-                "kind": "check_in",
-                "pass_code": None,
-                "headcount": 1,
-            }
+            body = walk_in("S02")
             sent = time.time()
             answer = (await http.post("/api/v1/events", json=body)).json()
             posts.append((answer["shelter"]["version"], sent))

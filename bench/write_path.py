@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +77,17 @@ def offered_load(base: str, rate: float, seconds: int, connections: int) -> dict
 def _ms(text: str) -> float:
     value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def walk_in(shelter_id: str) -> dict[str, object]:
+    """One walk-in check-in with a fresh event id: the benchmarks' unit of change."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "shelter_id": shelter_id,
+        "kind": "check_in",
+        "pass_code": None,
+        "headcount": 1,
+    }
 
 
 def machine() -> dict[str, str]:
