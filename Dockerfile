@@ -1,3 +1,9 @@
+# The kiosk's QR decoder comes from npm (pinned by the lockfile) and is served by the API.
+FROM node:20-slim AS pages
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
@@ -6,5 +12,6 @@ RUN pip install --no-cache-dir .
 # The pages are static files the service finds in its working directory.
 COPY dashboard ./dashboard
 COPY kiosk ./kiosk
+COPY --from=pages /app/node_modules ./node_modules
 EXPOSE 8000
 CMD ["shelter", "serve", "--host", "0.0.0.0", "--port", "8000"]

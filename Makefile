@@ -17,10 +17,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run  ## serve on http://127.0.0.1:8000 with the embedded SQLite database
+run: $(VENV)/.installed-run node_modules/.installed  ## serve on http://127.0.0.1:8000 with the embedded SQLite database
 	$(BIN)/shelter serve --host 127.0.0.1 --port 8000
 
-# Front-end packages (axe-core for the browser tests) come from npm, pinned by the lockfile.
+# Front-end packages come from npm, pinned by the lockfile: the kiosk's QR decoder
+# (barcode-detector and its zxing WebAssembly, served by the service) and axe-core for the
+# browser tests.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

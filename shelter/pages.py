@@ -1,7 +1,11 @@
-"""The pages people open: the public vacancy page (/) and the HQ dashboard (/dashboard).
+"""The pages people open: the public vacancy page (/), the HQ dashboard (/dashboard) and
+the entrance kiosk (/kiosk).
 
-They are static files in ``dashboard/`` that talk to the API and /ws/occupancy; nothing
-is loaded from outside this service, so they work on a shelter's own network.
+They are static files in ``dashboard/`` and ``kiosk/`` that talk to the API and
+/ws/occupancy; nothing is loaded from outside this service, so they work on a shelter's
+own network. The kiosk's QR decoder (the ``barcode-detector`` polyfill and its zxing
+WebAssembly) comes from npm at install time and is served from here too, so a kiosk scans
+with no internet at all.
 """
 
 from __future__ import annotations
@@ -9,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from shelter.config import Settings
+from shelter.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,11 +33,26 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# The kiosk also compiles the QR decoder's WebAssembly and runs a service worker; camera
+# frames never leave the page.
+KIOSK_HEADERS = {
+    **PAGE_HEADERS,
+    "Content-Security-Policy": CSP.replace(
+        "script-src 'self';", "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self';"
+    ),
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+}
+# What the kiosk may load from node_modules: exactly these files, nothing else there.
+VENDOR = {
+    "barcode-detector.js": ("barcode-detector", "dist", "iife", "ponyfill.js"),
+    "zxing_reader.wasm": ("zxing-wasm", "dist", "reader", "zxing_reader.wasm"),
+}
 
 
-def _page(request: Request, *parts: str) -> FileResponse:
+def _page(request: Request, *parts: str, headers: dict[str, str] = PAGE_HEADERS) -> FileResponse:
     settings: Settings = request.app.state.settings
-    return FileResponse(Path(settings.pages_root, *parts), headers=PAGE_HEADERS)
+    return FileResponse(Path(settings.pages_root, *parts), headers=headers)
 
 
 @router.get("/")
@@ -45,8 +65,39 @@ def hq_dashboard(request: Request) -> FileResponse:
     return _page(request, "dashboard", "hq", "index.html")
 
 
+@router.get("/kiosk")
+def kiosk_page(request: Request) -> FileResponse:
+    return _page(request, "kiosk", "index.html", headers=KIOSK_HEADERS)
+
+
+@router.get("/kiosk/")
+def kiosk_slash() -> RedirectResponse:
+    return RedirectResponse("/kiosk", status_code=308)
+
+
+@router.get("/kiosk/sw.js")
+def kiosk_service_worker(request: Request) -> FileResponse:
+    # Served from /kiosk/ but controls /kiosk itself, which sits just outside its folder.
+    headers = {**KIOSK_HEADERS, "Service-Worker-Allowed": "/kiosk"}
+    return _page(request, "kiosk", "sw.js", headers=headers)
+
+
+@router.get("/kiosk/vendor/{name}")
+def kiosk_vendor(name: str, request: Request) -> FileResponse:
+    settings: Settings = request.app.state.settings
+    parts = VENDOR.get(name)
+    path = Path(settings.pages_root, "node_modules", *parts) if parts else None
+    if path is None or not path.is_file():
+        raise NotFound(
+            f"No vendor file {name!r}: run `npm ci` (make run does) to install the QR decoder."
+        )
+    media = "application/wasm" if name.endswith(".wasm") else "text/javascript"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache", **NOSNIFF})
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
-    directory = settings.pages_root / "dashboard"
-    if directory.is_dir():
-        app.mount("/static/dashboard", StaticFiles(directory=directory), name="dashboard")
+    for name in ("dashboard", "kiosk"):
+        directory = settings.pages_root / name
+        if directory.is_dir():
+            app.mount(f"/static/{name}", StaticFiles(directory=directory), name=name)

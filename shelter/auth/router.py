@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import base64
+
+from fastapi import APIRouter, Request, Response
 
 from shelter.auth import service
-from shelter.auth.schemas import Role, TokenCreate, TokenCreated, TokenPublic
-from shelter.deps import DatabaseDep, HqDep, SessionDep
+from shelter.auth.schemas import Enrolment, Role, TokenCreate, TokenCreated, TokenPublic, Whoami
+from shelter.deps import DatabaseDep, HqDep, PrincipalDep, SessionDep
+from shelter.households import passes
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -23,6 +26,33 @@ def create_token(data: TokenCreate, _: HqDep, db: DatabaseDep) -> TokenCreated:
             shelter_id=token.shelter_id,
             label=token.label,
         )
+
+
+@router.post(
+    "/enrolment", status_code=201, responses={404: {"description": "Unknown shelter"}}
+)
+def create_enrolment(
+    data: TokenCreate, request: Request, _: HqDep, db: DatabaseDep
+) -> Enrolment:
+    """Make a kiosk or staff token with a QR card that enrols a device when scanned."""
+    created = create_token(data, _, db)
+    # The fragment is read by the kiosk page and never reaches a server or its logs.
+    url = f"{str(request.base_url).rstrip('/')}/kiosk#enrol={created.token}"
+    image = base64.b64encode(passes.qr_png(url, box_size=6)).decode()
+    return Enrolment(
+        **created.model_dump(), enrol_url=url, qr_png=f"data:image/png;base64,{image}"
+    )
+
+
+@router.get("/me", responses={401: {"description": "Unknown or revoked token"}})
+def whoami(principal: PrincipalDep, session: SessionDep) -> Whoami:
+    """The caller's own token: its role, shelter and label (a kiosk checks its enrolment)."""
+    return Whoami(
+        id=principal.token_id,
+        role=principal.role,
+        shelter_id=principal.shelter_id,
+        label=service.label_of(session, principal),
+    )
 
 
 @router.get("")

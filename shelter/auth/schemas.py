@@ -42,3 +42,22 @@ class TokenPublic(BaseModel):
     label: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+class Whoami(BaseModel):
+    """What a token may do: a kiosk checks its enrolment with this."""
+
+    id: str
+    role: Role
+    shelter_id: str | None
+    label: str
+
+
+class Enrolment(TokenCreated):
+    """A new token with the card that enrols a device by scanning it."""
+
+    enrol_url: str = Field(
+        description="Opens the kiosk enrolled; the token rides in the #fragment, which "
+        "browsers never send to a server"
+    )
+    qr_png: str = Field(description="The QR code of enrol_url, as a data: URI (PNG)")

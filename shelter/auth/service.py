@@ -94,6 +94,11 @@ def authenticate(session: Session, *, secret: str, admin_token: str | None) -> P
     return Principal(token_id=row.id, role=Role(row.role), shelter_id=row.shelter_id)
 
 
+def label_of(session: Session, principal: Principal) -> str:
+    token = session.get(Token, principal.token_id)
+    return token.label if token is not None else ""
+
+
 def ensure_hq(principal: Principal) -> None:
     if not principal.is_hq:
         raise Forbidden("Only an hq token may do this.")

@@ -44,16 +44,26 @@ def _require_chromium() -> None:
 # Module scope: Playwright's sync API keeps an event loop in this thread while it runs,
 # which later asyncio.run() calls in other test modules must not find.
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with sync_playwright() as instance:
         yield instance
-        instance.close()
+
+
+def launch(playwright: Any, *extra_args: str) -> Any:
+    """Debian's chromium, headless, kept inside this machine."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    instance = launch(playwright)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture
