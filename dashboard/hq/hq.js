@@ -15,6 +15,7 @@ const feed = new LiveFeed({
   onState: (changed) => {
     if (changed) announce(changed);
     render(changed ? changed.id : null);
+    if (!changed) renderCardShelters();
     refreshFlowsSoon();
   },
   onStatus: (state, since) => {
@@ -186,9 +187,15 @@ function renderStatic() {
     "h-vacancy": words.vacancy, "h-trend": words.trend, "flows-title": words.flows,
     "needs-title": words.needs, "needs-hint": words.needsHint, "token-label": words.tokenLabel,
     "signin-button": words.signIn, signout: words.signOut, "signed-in-text": words.signedIn,
-    "signin-title": words.signIn,
+    "signin-title": words.signIn, "cards-title": words.cards, "cards-help": words.cardsHelp,
+    "card-shelter-label": words.cardShelter, "card-label-label": words.cardLabel,
+    "card-make": words.cardMake, "card-title": words.cardTitle, "card-warning": words.cardWarning,
+    "card-print": words.print,
   };
   for (const [id, value] of Object.entries(text)) document.getElementById(id).textContent = value;
+  document.getElementById("card-qr").alt = words.cardQr;
+  document.getElementById("card-steps").replaceChildren(...words.cardSteps.map((step) => html("li", {}, step)));
+  renderCardShelters();
   const button = document.getElementById("language");
   button.textContent = words.language;
   button.setAttribute("aria-label", words.languageLabel);
@@ -201,7 +208,47 @@ function renderStatic() {
 function showSignedIn(signedIn) {
   document.getElementById("signin").hidden = signedIn;
   document.getElementById("signed-in").hidden = !signedIn;
+  document.getElementById("cards").hidden = !signedIn;
+  if (!signedIn) document.getElementById("card").hidden = true;
 }
+
+// Kiosk enrolment cards: a new kiosk token whose QR opens /kiosk#enrol=<token>. The token
+// is shown only on this card; the server keeps only its hash.
+function renderCardShelters() {
+  const select = document.getElementById("card-shelter");
+  const chosen = select.value;
+  const shelters = [...feed.shelters.values()].sort((a, b) => a.id.localeCompare(b.id));
+  select.replaceChildren(...shelters.map((s) => html("option", { value: s.id }, `${s.id} ${shelterName(s, lang)}`)));
+  if (chosen) select.value = chosen;
+}
+
+document.getElementById("card-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const shelterId = document.getElementById("card-shelter").value;
+  const label = document.getElementById("card-label").value.trim();
+  const response = await fetch("/api/v1/tokens/enrolment", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` },
+    body: JSON.stringify({ role: "kiosk", shelter_id: shelterId, label }),
+  }).catch(() => null);
+  if (!response || !response.ok) {
+    document.getElementById("card-error").textContent = t().cardFailed;
+    return;
+  }
+  const card = await response.json();
+  const shelter = feed.shelters.get(shelterId);
+  document.getElementById("card-error").textContent = "";
+  document.getElementById("card-qr").src = card.qr_png;
+  document.getElementById("card-where").textContent =
+    [shelter ? shelterName(shelter, lang) : shelterId, label].filter(Boolean).join(" · ");
+  document.getElementById("card").hidden = false;
+});
+
+document.getElementById("card-print").addEventListener("click", () => {
+  document.body.classList.add("printing-card");
+  window.print();
+  document.body.classList.remove("printing-card");
+});
 
 function signIn(token) {
   // The token goes only into the socket's first message and a Bearer header, never a URL.

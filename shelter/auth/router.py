@@ -28,20 +28,14 @@ def create_token(data: TokenCreate, _: HqDep, db: DatabaseDep) -> TokenCreated:
         )
 
 
-@router.post(
-    "/enrolment", status_code=201, responses={404: {"description": "Unknown shelter"}}
-)
-def create_enrolment(
-    data: TokenCreate, request: Request, _: HqDep, db: DatabaseDep
-) -> Enrolment:
+@router.post("/enrolment", status_code=201, responses={404: {"description": "Unknown shelter"}})
+def create_enrolment(data: TokenCreate, request: Request, _: HqDep, db: DatabaseDep) -> Enrolment:
     """Make a kiosk or staff token with a QR card that enrols a device when scanned."""
     created = create_token(data, _, db)
     # The fragment is read by the kiosk page and never reaches a server or its logs.
     url = f"{str(request.base_url).rstrip('/')}/kiosk#enrol={created.token}"
     image = base64.b64encode(passes.qr_png(url, box_size=6)).decode()
-    return Enrolment(
-        **created.model_dump(), enrol_url=url, qr_png=f"data:image/png;base64,{image}"
-    )
+    return Enrolment(**created.model_dump(), enrol_url=url, qr_png=f"data:image/png;base64,{image}")
 
 
 @router.get("/me", responses={401: {"description": "Unknown or revoked token"}})

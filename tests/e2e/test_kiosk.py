@@ -3,8 +3,8 @@ scanner, the camera, walk-ins, and the offline outbox."""
 
 from __future__ import annotations
 
+import base64
 import io
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +14,11 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import text
 
+from shelter.db import Database
 from tests.conftest import ADMIN, HQ
-from tests.e2e.conftest import axe_violations, launch, screenshot
+from tests.e2e.conftest import SHOTS, axe_violations, launch, screenshot
 from tests.server import Server, serve
 
 
@@ -56,6 +58,11 @@ def wedge_scan(page: Any, code: str) -> None:
     page.keyboard.press("Enter")
 
 
+def screenshot_path(name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS / f"{name}.png"
+
+
 def until(page: Any, expression: str, timeout: float = 10.0) -> None:
     """Poll a JS expression until it is true. (Playwright's wait_for_function compiles its
     predicate with eval, which the kiosk's CSP rightly forbids.)"""
@@ -72,14 +79,14 @@ def result_title(page: Any) -> str:
 
 
 @pytest.fixture
-def kiosk_server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
-    database = tmp_path / "kiosk.db"
-    with serve(database, env={"SHELTER_ADMIN_TOKEN": ADMIN}) as server:
-        yield server, database
+def kiosk_server(database_url: str) -> Iterator[tuple[Server, str]]:
+    """A real server on this run's database (SQLite, or PostgreSQL in the PostgreSQL run)."""
+    with serve(database_url, env={"SHELTER_ADMIN_TOKEN": ADMIN}) as server:
+        yield server, database_url
 
 
 @pytest.fixture
-def kiosk(browser: Any, kiosk_server: tuple[Server, Path]) -> Iterator[Any]:
+def kiosk(browser: Any, kiosk_server: tuple[Server, str]) -> Iterator[Any]:
     """A tablet-sized page, its own storage, the service's CSP in force."""
     context = browser.new_context(locale="ja-JP", viewport={"width": 1024, "height": 900})
     page = context.new_page()
@@ -88,7 +95,7 @@ def kiosk(browser: Any, kiosk_server: tuple[Server, Path]) -> Iterator[Any]:
 
 
 def test_enrolment_card_enrols_the_device_and_wipes_the_token_from_the_address(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """Opening the card's URL enrols the kiosk for S01; the token leaves the address bar."""
     server, _ = kiosk_server
@@ -102,7 +109,7 @@ def test_enrolment_card_enrols_the_device_and_wipes_the_token_from_the_address(
 
 
 def test_a_pasted_token_that_does_not_work_is_refused_with_words(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """A wrong token keeps the enrolment screen and says what to do."""
     server, _ = kiosk_server
@@ -114,7 +121,7 @@ def test_a_pasted_token_that_does_not_work_is_refused_with_words(
 
 
 def test_handheld_scanner_checks_a_household_in_and_out(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """A wedge scan with no field focused: green, the household size, the count follows."""
     server, _ = kiosk_server
@@ -141,7 +148,7 @@ def test_handheld_scanner_checks_a_household_in_and_out(
 
 
 def test_scanner_under_a_japanese_ime_still_reads_the_code(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """Keys that an IME turned into kana are read by position, so the pass still works."""
     server, _ = kiosk_server
@@ -165,7 +172,7 @@ def test_scanner_under_a_japanese_ime_still_reads_the_code(
 
 
 def test_unknown_pass_is_red_and_counts_nobody(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """A code nobody holds: red, words that say what to do, the count untouched."""
     server, _ = kiosk_server
@@ -179,7 +186,7 @@ def test_unknown_pass_is_red_and_counts_nobody(
 
 
 def test_walk_in_checks_in_a_group_and_shows_a_pass_that_decodes(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """No pass: 3 people in, and the new pass is on screen, ready to print, and scans."""
     server, _ = kiosk_server
@@ -202,15 +209,18 @@ def test_walk_in_checks_in_a_group_and_shows_a_pass_that_decodes(
     kiosk.wait_for_selector('#result[data-tone="warn"]')
 
 
-def _events_in(database: Path) -> int:
-    with sqlite3.connect(database) as connection:
-        count: int = connection.execute("SELECT count(*) FROM events").fetchone()[0]
+def _events_in(database_url: str) -> int:
+    database = Database(database_url)
+    try:
+        with database.engine.connect() as connection:
+            count: int = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
+    finally:
+        database.dispose()
     return count
 
 
-@pytest.mark.sqlite_only
 def test_offline_scans_survive_a_reload_and_arrive_exactly_once(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """Offline: 20 scans, a reload, then online with the first upload's answer lost.
 
@@ -225,6 +235,7 @@ def test_offline_scans_survive_a_reload_and_arrive_exactly_once(
     before = _events_in(database)
 
     kiosk.context.set_offline(True)
+    until(kiosk, "document.getElementById('status-text').textContent.includes('オフライン')")
     for code in codes:
         wedge_scan(kiosk, code)
     until(kiosk, "document.getElementById('pending').dataset.count === '20'")
@@ -259,7 +270,7 @@ def test_offline_scans_survive_a_reload_and_arrive_exactly_once(
 
 
 def test_kiosk_loads_nothing_from_outside_and_breaks_no_csp_rule(
-    kiosk: Any, kiosk_server: tuple[Server, Path]
+    kiosk: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """Every request stays on this server, including the QR decoder and its WebAssembly."""
     server, _ = kiosk_server
@@ -280,7 +291,7 @@ def test_kiosk_loads_nothing_from_outside_and_breaks_no_csp_rule(
 
 
 def test_axe_finds_no_serious_violations_in_any_language(
-    axe_page: Any, kiosk_server: tuple[Server, Path]
+    axe_page: Any, kiosk_server: tuple[Server, str]
 ) -> None:
     """WCAG 2.2 AA by axe-core: enrolment, the desk in three languages, the walk-in dialog."""
     server, _ = kiosk_server
@@ -316,7 +327,7 @@ def pass_video(png: bytes, path: Path, frames: int = 10) -> Path:
 
 
 def test_camera_scan_with_the_polyfill_checks_a_household_in(
-    playwright: Any, kiosk_server: tuple[Server, Path], tmp_path: Path
+    playwright: Any, kiosk_server: tuple[Server, str], tmp_path: Path
 ) -> None:
     """No native BarcodeDetector on Linux: the zxing-wasm polyfill reads the fake camera."""
     server, _ = kiosk_server
@@ -341,3 +352,33 @@ def test_camera_scan_with_the_polyfill_checks_a_household_in(
         screenshot(page, "kiosk-camera")
     finally:
         browser.close()
+
+
+def test_hq_prints_an_enrolment_card_whose_qr_enrols_a_kiosk(
+    browser: Any, kiosk_server: tuple[Server, str]
+) -> None:
+    """HQ makes a card on the dashboard; its QR, decoded, opens a kiosk enrolled for S03."""
+    server, _ = kiosk_server
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    hq = context.new_page()
+    hq.goto(server.base + "/dashboard")
+    hq.wait_for_selector('.status[data-state="live"]')
+    hq.fill("#token", ADMIN)
+    hq.click("#signin-button")
+    hq.wait_for_selector("#cards:not([hidden])")
+    hq.select_option("#card-shelter", "S03")
+    hq.fill("#card-label", "田浦 正面入口")
+    hq.click("#card-make")
+    hq.wait_for_selector("#card:not([hidden])")
+    assert "田浦地区避難所 · 田浦 正面入口" in hq.locator("#card-where").inner_text()
+    hq.locator("#card").screenshot(path=str(screenshot_path("dashboard-enrolment-card")))
+    data = hq.locator("#card-qr").get_attribute("src")
+    png = base64.b64decode(data.removeprefix("data:image/png;base64,"))
+    (url,) = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+    tablet = context.new_page()
+    tablet.goto(url)
+    tablet.wait_for_selector("#desk:not([hidden])")
+    until(tablet, "document.getElementById('shelter-name').textContent.includes('田浦')")
+    assert "#enrol" not in tablet.url
+    context.close()
