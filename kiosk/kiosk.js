@@ -223,7 +223,13 @@ function show(result, { sound = true } = {}) {
   state.result = result;
   renderResult();
   if (sound) beep(result.tone === "ok");
-  // The panel is a live region: a screen reader says the title and detail.
+  // A screen reader says the outcome. The same words twice in a row (two households of
+  // three) must still be read, so the text alternates a trailing no-break space.
+  const words = t();
+  const said = [result.title, result.detail].map((part) =>
+    (typeof part === "function" ? part(words) : part || "")).filter(Boolean).join("。");
+  const announcer = $("announcer");
+  announcer.textContent = announcer.textContent === said ? `${said}\u00a0` : said;
   clearTimeout(show.timer);
   show.timer = setTimeout(() => {
     state.result = null;
@@ -470,7 +476,12 @@ function bind() {
     const value = $("enrol-token").value.trim();
     if (value) enrol(enrolTokenIn(value) || value);
   });
-  const toggleCamera = () => (state.camera.running ? state.camera.stop() : state.camera.start());
+  const toggleCamera = () => {
+    if (state.camera.running) return state.camera.stop();
+    // One video element, shown where the person looks: the enrolment form or the desk.
+    $(state.enrolment ? "desk-camera" : "enrol-camera").append($("camera-view"));
+    return state.camera.start();
+  };
   $("camera-toggle").addEventListener("click", toggleCamera);
   $("enrol-scan").addEventListener("click", toggleCamera);
   $("walkin-open").addEventListener("click", () => {

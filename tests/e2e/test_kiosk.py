@@ -131,6 +131,7 @@ def test_handheld_scanner_checks_a_household_in_and_out(
     kiosk.wait_for_selector('#result[data-tone="ok"]')
     assert "入所 3人" in result_title(kiosk)
     assert "世帯 3人" in kiosk.locator("#result-detail").inner_text()
+    assert "入所 3人" in kiosk.locator("#announcer").text_content()  # read out, too
     until(kiosk, "document.getElementById('inside').textContent.startsWith('3 /')")
     assert occupancy(server, "S01") == 3
     screenshot(kiosk, "kiosk-checked-in")
