@@ -383,3 +383,27 @@ def test_hq_prints_an_enrolment_card_whose_qr_enrols_a_kiosk(
     until(tablet, "document.getElementById('shelter-name').textContent.includes('田浦')")
     assert "#enrol" not in tablet.url
     context.close()
+
+
+def test_a_revoked_kiosk_keeps_its_scans_until_it_is_enrolled_again(
+    kiosk: Any, kiosk_server: tuple[Server, str]
+) -> None:
+    """Revoked mid-shift: the scan is kept and staff are told; a new card sends it."""
+    server, _ = kiosk_server
+    code = register(server, 2)
+    card = enrolment(server)
+    kiosk.goto(card["enrol_url"])
+    kiosk.wait_for_selector("#desk:not([hidden])")
+    httpx.delete(f"{server.base}/api/v1/tokens/{card['id']}", headers=HQ)
+    wedge_scan(kiosk, code)
+    until(kiosk, "document.getElementById('pending').dataset.count === '1'")
+    until(kiosk, "document.getElementById('result-title').textContent.includes('無効')")
+    assert occupancy(server, "S01") == 0
+
+    kiosk.once("dialog", lambda dialog: dialog.accept())
+    kiosk.click("#unenrol")
+    kiosk.wait_for_selector("#enrol:not([hidden])")
+    kiosk.goto(enrolment(server)["enrol_url"])
+    kiosk.wait_for_selector("#desk:not([hidden])")
+    until(kiosk, "document.getElementById('pending').dataset.count === '0'")
+    assert occupancy(server, "S01") == 2
