@@ -9,6 +9,8 @@ const SHELL = [
   "/static/kiosk/outbox.js",
   "/static/kiosk/scanner.js",
   "/static/kiosk/kiosk.css",
+  "/static/kiosk/manifest.webmanifest",
+  "/static/kiosk/icon.svg",
   "/static/dashboard/common/base.css",
   "/static/dashboard/common/feed.js",
   "/static/dashboard/common/i18n.js",
