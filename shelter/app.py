@@ -16,6 +16,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from shelter import errors, pages
+from shelter.audit.router import router as audit_router
 from shelter.auth.router import router as tokens_router
 from shelter.bootstrap import bootstrap
 from shelter.config import Settings
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_router,
         occupancy_router,
         tokens_router,
+        audit_router,
         live_router,
     ):
         app.include_router(router)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     rate_unknown_pass: str = "30/minute"  # noqa: S105 - a rate, not a secret
     # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
     rate_register: str = "60/minute"
+    # A font with Japanese glyphs for pass cards and sheets (.ttf, .otf or .ttc). Unset: the
+    # Noto Sans CJK JP that installs with the package, else a system CJK font.
+    card_font: Path | None = None
     # Where kiosk/ and dashboard/ live: the checkout holding this package, else the cwd.
     pages_root: Path = Field(default_factory=lambda: _default_pages_root())
 

@@ -1,5 +1,5 @@
-"""The pages people open: the public vacancy page (/), the HQ dashboard (/dashboard) and
-the entrance kiosk (/kiosk).
+"""The pages people open: the public vacancy page (/), registration for a pass
+(/register), the HQ dashboard (/dashboard) and the entrance kiosk (/kiosk).
 
 They are static files in ``dashboard/`` and ``kiosk/`` that talk to the API and
 /ws/occupancy; nothing is loaded from outside this service, so they work on a shelter's
@@ -63,6 +63,11 @@ def public_page(request: Request) -> FileResponse:
 @router.get("/dashboard")
 def hq_dashboard(request: Request) -> FileResponse:
     return _page(request, "dashboard", "hq", "index.html")
+
+
+@router.get("/register")
+def register_page(request: Request) -> FileResponse:
+    return _page(request, "dashboard", "register", "index.html")
 
 
 @router.get("/kiosk")

@@ -33,13 +33,29 @@ class Household(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=32)
     pass_code: str = Field(unique=True, max_length=40)
-    # A walk-in group with no registration: only a headcount is known.
+    # No personal details: a walk-in group (a headcount only), a pre-printed pass nobody
+    # has attached details to yet, or a household whose personal data was erased.
     anonymous: bool = False
     size: int
     pets: int = 0
     language: str | None = Field(default=None, max_length=35)
     phone: str | None = Field(default=None, max_length=30)
+    # Where it will stay: shelter, home, car, relatives (None: not said).
+    stay: str | None = Field(default=None, max_length=16)
+    # Consent to disclose 安否 (safety) information to people who ask after them.
+    consent_safety_info: bool = False
+    # How the record began: self (registered from home), staff (at the door, on their
+    # behalf), walk_in (a headcount at the door), preprinted (a pass from an HQ sheet).
+    origin: str = Field(default="self", max_length=16)
+    created_by: str | None = Field(default=None, max_length=32)  # token id, when not self
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Merged into another record of the same household: its pass checks that one in, and
+    # its events count in that household's history. Always one hop (never a chain).
+    merged_into: str | None = Field(default=None, index=True, max_length=32)
+    # How many records were merged into this one (their events are part of its history).
+    merged_records: int = 0
+    # When its personal data was erased on request; the row and its events stay.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Where it is now, derived from its events in occurred_at order.
     shelter_id: str | None = Field(
         default=None, foreign_key="shelters.id", index=True, max_length=64
@@ -117,7 +133,24 @@ class CountChange(SQLModel, table=True):
     __table_args__ = (Index("ix_count_changes_time", "occurred_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    event_seq: int = Field(foreign_key="events.seq", index=True)
+    # None: a correction that changed a household's size (or a merge), refolded at once.
+    event_seq: int | None = Field(default=None, foreign_key="events.seq", index=True)
     shelter_id: str = Field(foreign_key="shelters.id", max_length=64)
     delta: int
     occurred_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who read or changed personal data, and when. Never the personal data itself."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    token_id: str = Field(max_length=32)
+    role: str = Field(max_length=16)
+    action: str = Field(max_length=32)
+    household_id: str | None = Field(default=None, index=True, max_length=32)
+    shelter_id: str | None = Field(default=None, index=True, max_length=64)
+    # A few words with no personal data (a CSV export, the other record of a merge).
+    detail: str | None = Field(default=None, max_length=200)

@@ -4,6 +4,7 @@ export const STRINGS = {
     title: "避難所の空き状況",
     hqTitle: "災害対策本部 避難所ダッシュボード",
     lead: "どの避難所に空きがあるか、いま分かります。",
+    register: "避難所パスを事前登録する（受付がQRコードだけで済みます）",
     levels: {
       available: "空いています",
       crowded: "やや混雑",
@@ -67,11 +68,19 @@ export const STRINGS = {
     cardQr: "登録用QRコード",
     cardFailed: "カードを作れませんでした。",
     print: "印刷する",
+    sheet: "事前配布用のパス（A4・印刷用PDF）",
+    sheetHelp: "名前のないパスをまとめて印刷し、スマートフォンのない方に配ったり、受付で手渡したりします。受付で読み取れば入所でき、名前などは後で職員が登録します。",
+    sheetCount: "枚数（1〜200）",
+    sheetMake: "PDFを作る",
+    sheetReady: (n) => `${n}枚のパスのPDFができました`,
+    sheetDownload: "PDFを開く・保存する",
+    sheetFailed: "PDFを作れませんでした。枚数を確かめてください。",
   },
   en: {
     title: "Shelter vacancy",
     hqTitle: "Disaster HQ shelter dashboard",
     lead: "Which shelters still have room, right now.",
+    register: "Register for a shelter pass before you go (check-in is just a QR code)",
     levels: {
       available: "Available",
       crowded: "Somewhat crowded",
@@ -136,6 +145,13 @@ export const STRINGS = {
     cardQr: "Enrolment QR code",
     cardFailed: "Could not make the card.",
     print: "Print",
+    sheet: "Pre-printed passes (A4 PDF to print)",
+    sheetHelp: "Print passes with no name to hand to people with no smartphone, or at the door. Scanning one checks the person in; staff add the details later.",
+    sheetCount: "How many (1–200)",
+    sheetMake: "Make the PDF",
+    sheetReady: (n) => `A PDF with ${n} passes is ready`,
+    sheetDownload: "Open or save the PDF",
+    sheetFailed: "Could not make the PDF. Check the number.",
   },
 };
 

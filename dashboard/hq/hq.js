@@ -190,7 +190,9 @@ function renderStatic() {
     "signin-title": words.signIn, "cards-title": words.cards, "cards-help": words.cardsHelp,
     "card-shelter-label": words.cardShelter, "card-label-label": words.cardLabel,
     "card-make": words.cardMake, "card-title": words.cardTitle, "card-warning": words.cardWarning,
-    "card-print": words.print,
+    "card-print": words.print, "sheet-title": words.sheet, "sheet-help": words.sheetHelp,
+    "sheet-count-label": words.sheetCount, "sheet-make": words.sheetMake,
+    "sheet-link": words.sheetDownload,
   };
   for (const [id, value] of Object.entries(text)) document.getElementById(id).textContent = value;
   document.getElementById("card-qr").alt = words.cardQr;
@@ -209,6 +211,7 @@ function showSignedIn(signedIn) {
   document.getElementById("signin").hidden = signedIn;
   document.getElementById("signed-in").hidden = !signedIn;
   document.getElementById("cards").hidden = !signedIn;
+  document.getElementById("sheet").hidden = !signedIn;
   if (!signedIn) document.getElementById("card").hidden = true;
 }
 
@@ -242,6 +245,30 @@ document.getElementById("card-form").addEventListener("submit", async (event) =>
   document.getElementById("card-where").textContent =
     [shelter ? shelterName(shelter, lang) : shelterId, label].filter(Boolean).join(" · ");
   document.getElementById("card").hidden = false;
+});
+
+// Pre-printed passes: N new passes with no name, as an A4 PDF made by the server.
+let sheetUrl = null;
+document.getElementById("sheet-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const count = Number(document.getElementById("sheet-count").value);
+  const status = document.getElementById("sheet-status");
+  const link = document.getElementById("sheet-link");
+  const response = await fetch("/api/v1/passes/sheet", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` },
+    body: JSON.stringify({ count }),
+  }).catch(() => null);
+  if (!response || !response.ok) {
+    status.textContent = t().sheetFailed;
+    link.hidden = true;
+    return;
+  }
+  if (sheetUrl) URL.revokeObjectURL(sheetUrl);
+  sheetUrl = URL.createObjectURL(await response.blob());
+  link.href = sheetUrl;
+  link.hidden = false;
+  status.textContent = t().sheetReady(Number(response.headers.get("X-Pass-Count")) || count);
 });
 
 document.getElementById("card-print").addEventListener("click", () => {

@@ -104,6 +104,7 @@ function renderStatic() {
   document.title = `${words.title} / ${STRINGS[lang === "ja" ? "en" : "ja"].title}`;
   document.getElementById("title").textContent = words.title;
   document.getElementById("lead").textContent = words.lead;
+  document.getElementById("register-link").textContent = words.register;
   document.getElementById("list-title").textContent = words.list;
   document.getElementById("map-title").textContent = words.map;
   document.getElementById("map-note").textContent = words.attribution;

@@ -11,13 +11,14 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam, or_, update
 from sqlalchemy import select as select_rows
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -81,7 +82,18 @@ _H = Household.__table__  # type: ignore[attr-defined]
 _E = Event.__table__  # type: ignore[attr-defined]
 _C = CountChange.__table__  # type: ignore[attr-defined]
 _STATUS = occupancy.STATUS_COLUMNS
-_HOUSEHOLD = (_H.c.id, _H.c.pass_code, _H.c.size, _H.c.shelter_id, _H.c.present, _H.c.since)
+_HOUSEHOLD = (
+    _H.c.id,
+    _H.c.pass_code,
+    _H.c.size,
+    _H.c.shelter_id,
+    _H.c.present,
+    _H.c.since,
+    _H.c.merged_records,
+    _H.c.merged_into,
+    _H.c.origin,
+    _H.c.anonymous,
+)
 _STEP_COLUMNS = (_E.c.kind, _E.c.shelter_id, _E.c.headcount, _E.c.occurred_at, _E.c.event_id)
 
 # Built once: constructing a statement costs more than running it on SQLite.
@@ -89,7 +101,16 @@ _SHELTER_BY_ID = select_rows(*_STATUS).where(_S.c.id == bindparam("id"))
 _HOUSEHOLD_BY_PASS = select_rows(*_HOUSEHOLD).where(_H.c.pass_code == bindparam("code"))
 _HOUSEHOLD_BY_PASS_LOCKED = _HOUSEHOLD_BY_PASS.with_for_update()
 _HOUSEHOLD_BY_ID = select_rows(*_HOUSEHOLD).where(_H.c.id == bindparam("id"))
+_HOUSEHOLD_BY_ID_LOCKED = _HOUSEHOLD_BY_ID.with_for_update()
 _HISTORY = select_rows(*_STEP_COLUMNS).where(_E.c.household_id == bindparam("id"))
+# A household other records were merged into: their events are part of its history.
+_MERGED_HISTORY = select_rows(*_STEP_COLUMNS).where(
+    _E.c.household_id.in_(
+        select_rows(_H.c.id).where(
+            or_(_H.c.id == bindparam("id"), _H.c.merged_into == bindparam("id"))
+        )
+    )
+)
 _EVENT_BY_ID = select_rows(
     _E.c.event_id,
     _E.c.request_hash,
@@ -118,6 +139,7 @@ _SET_PRESENCE = (
         since=bindparam("since"),
     )
 )
+_SET_SIZE = update(_H).where(_H.c.id == bindparam("hid")).values(size=bindparam("size"))
 _INSERT_EVENT = _E.insert()
 _INSERT_CHANGE = _C.insert()
 _INSERT_HOUSEHOLD = _H.insert()
@@ -125,6 +147,10 @@ _INSERT_HOUSEHOLD = _H.insert()
 
 # A Core result row, read by attribute (row.capacity); typed loosely on purpose.
 _Row = Any
+
+
+# How a household record began (tables.Household.origin).
+SELF, STAFF, WALK_IN, PREPRINTED = "self", "staff", "walk_in", "preprinted"
 
 
 @dataclass
@@ -135,6 +161,50 @@ class _Household:
     shelter_id: str | None
     present: int
     since: datetime | None
+    merged_records: int = 0
+    # A pre-printed pass nobody has attached details to: how many it stands for is learnt
+    # at the door.
+    open_size: bool = False
+
+    @classmethod
+    def of(cls, row: _Row) -> _Household:
+        return cls(
+            row.id,
+            row.pass_code,
+            row.size,
+            row.shelter_id,
+            row.present,
+            row.since,
+            row.merged_records,
+            row.origin == PREPRINTED and row.anonymous,
+        )
+
+    @property
+    def presence(self) -> Presence:
+        return Presence(self.shelter_id, self.present, self.since)
+
+
+def counted_scan(
+    household: _Household, kind: Kind, headcount: int | None
+) -> tuple[int, int | None]:
+    """The household size once this scan is counted, and the headcount to log: the one rule.
+
+    A registered household or a walk-in group is the size it was given, and a larger
+    headcount is a mistake to fix. A pre-printed pass with no details yet stands for one
+    person at first and grows to the largest headcount it is checked in with; a check-in
+    with no headcount is the group as known so far (one, the first time), logged as that
+    number, so later growth never changes what an earlier scan counted. The fold then runs
+    with that size, as a rebuild from the log does.
+    """
+    if household.open_size and kind is Kind.check_in:
+        wanted = headcount or household.size
+        return max(household.size, wanted), wanted
+    if headcount is None or headcount <= household.size or household.open_size:
+        return household.size, headcount
+    raise Invalid(
+        f"headcount {headcount} is more than the {household.size} people "
+        "registered on this pass; register the others, or leave headcount out."
+    )
 
 
 def _shelter_row(conn: Connection, shelter_id: str) -> _Row:
@@ -144,19 +214,26 @@ def _shelter_row(conn: Connection, shelter_id: str) -> _Row:
     return row
 
 
-def _household_for(session: Session, conn: Connection, data: EventIn) -> _Household:
+def _household_for(
+    conn: Connection, data: EventIn, principal: auth.Principal
+) -> tuple[_Household, int | None]:
+    """The household an event is about (made, for a walk-in), and the headcount to log."""
     if data.pass_code is not None:
         code = passes.normalize(data.pass_code)
-        locked = _HOUSEHOLD_BY_PASS_LOCKED if conn.dialect.name != "sqlite" else _HOUSEHOLD_BY_PASS
+        sqlite = conn.dialect.name == "sqlite"
+        locked = _HOUSEHOLD_BY_PASS if sqlite else _HOUSEHOLD_BY_PASS_LOCKED
         row = conn.execute(locked, {"code": code}).first() if code else None
         if row is None:
             raise UnknownPass()
-        if data.headcount is not None and data.headcount > row.size:
-            raise Invalid(
-                f"headcount {data.headcount} is more than the {row.size} people "
-                "registered on this pass; register the others, or leave headcount out."
-            )
-        return _Household(*row)
+        if row.merged_into is not None:  # the pass of a record merged into another
+            by_id = _HOUSEHOLD_BY_ID if sqlite else _HOUSEHOLD_BY_ID_LOCKED
+            row = conn.execute(by_id, {"id": row.merged_into}).one()
+        household = _Household.of(row)
+        size, headcount = counted_scan(household, data.kind, data.headcount)
+        if size != household.size:
+            conn.execute(_SET_SIZE, {"hid": household.id, "size": size})
+            household.size = size
+        return household, headcount
     if data.kind is Kind.check_out:
         raise Invalid(
             "A check_out needs the pass_code: walk-ins got a pass when they checked in. "
@@ -173,25 +250,34 @@ def _household_for(session: Session, conn: Connection, data: EventIn) -> _Househ
             "anonymous": True,
             "size": walk_in.size,
             "pets": 0,
+            "consent_safety_info": False,
+            "origin": WALK_IN,
+            "created_by": principal.token_id,
             "created_at": utcnow(),
+            "merged_records": 0,
             "present": 0,
         },
     )
-    return walk_in
+    return walk_in, data.headcount
 
 
-def _history(conn: Connection, household_id: str) -> list[Step]:
-    rows = conn.execute(_HISTORY, {"id": household_id})
+def _history(conn: Connection, household: _Household) -> list[Step]:
+    query = _MERGED_HISTORY if household.merged_records else _HISTORY
+    rows = conn.execute(query, {"id": household.id})
     return [Step(*row) for row in rows]
 
 
 def _move_counts(
-    conn: Connection, before: Presence, after: Presence, now: datetime
+    conn: Connection, before: Presence | Sequence[Presence], after: Presence, now: datetime
 ) -> dict[str, int]:
-    """Apply the change of one household's presence to shelter counts; returns the deltas."""
+    """Apply the change of one household's presence to shelter counts; returns the deltas.
+
+    ``before`` may be several presences: a merge folds two records' into one.
+    """
     deltas: dict[str, int] = defaultdict(int)
-    if before.shelter_id is not None:
-        deltas[before.shelter_id] -= before.people
+    for earlier in [before] if isinstance(before, Presence) else before:
+        if earlier.shelter_id is not None:
+            deltas[earlier.shelter_id] -= earlier.people
     if after.shelter_id is not None:
         deltas[after.shelter_id] += after.people
     changed = {sid: delta for sid, delta in sorted(deltas.items()) if delta}
@@ -246,7 +332,7 @@ def _replay(
         effect=existing.effect,
         people=existing.people,
         over_capacity=existing.over_capacity,
-        household=_Household(*household.one()),
+        household=_Household.of(household.one()),
         shelter=_shelter_row(conn, existing.shelter_id),
     )
     return Outcome(result=result, replay=True, touched=[])
@@ -267,11 +353,11 @@ def apply(
     now = utcnow()
     _shelter_row(conn, data.shelter_id)  # unknown shelter: 404 before anything is written
     occurred_at = _when(data, settings, now)
-    household = _household_for(session, conn, data)
-    step = Step(data.kind.value, data.shelter_id, data.headcount, occurred_at, event_id)
-    before = Presence(household.shelter_id, household.present, household.since)
+    household, headcount = _household_for(conn, data, principal)
+    step = Step(data.kind.value, data.shelter_id, headcount, occurred_at, event_id)
+    before = household.presence
     # A household made by this very event (a walk-in) has no history to read.
-    history = _history(conn, household.id) if data.pass_code is not None else []
+    history = _history(conn, household) if data.pass_code is not None else []
     after, effect, people = timeline.insert(history, step, size=household.size)
     if after == before:
         # Slotted into the past, it changed nothing that holds now (a later event decides).
@@ -299,7 +385,7 @@ def apply(
             "shelter_id": data.shelter_id,
             "household_id": household.id,
             "kind": data.kind.value,
-            "headcount": data.headcount,
+            "headcount": headcount,
             "occurred_at": occurred_at,
             "received_at": now,
             "effect": effect.value,
@@ -421,14 +507,63 @@ def post_batch(
         return apply_batch(session, settings, raw=raw, principal=principal)
 
 
+def settle(
+    session: Session, *, household_id: str, size: int, absorbed: Sequence[Presence] = ()
+) -> list[str]:
+    """Give a household a new size (a correction or a merge) and refold its whole history.
+
+    Its presence and the shelters' counts become what a rebuild from the log gives with
+    that size; the change is recorded as count changes with no event. ``absorbed`` are the
+    presences of records just merged into it (already pointed at it and cleared). Returns
+    the shelters whose counts moved.
+    """
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    row = conn.execute(
+        _HOUSEHOLD_BY_ID if sqlite else _HOUSEHOLD_BY_ID_LOCKED, {"id": household_id}
+    ).one()
+    household = _Household.of(row)
+    if size != household.size:
+        conn.execute(_SET_SIZE, {"hid": household.id, "size": size})
+        household.size = size
+    after = timeline.fold(_history(conn, household), size=size)
+    now = utcnow()
+    deltas = _move_counts(conn, [household.presence, *absorbed], after, now)
+    if after != household.presence:
+        conn.execute(
+            _SET_PRESENCE,
+            {
+                "hid": household.id,
+                "shelter_id": after.shelter_id,
+                "present": after.people,
+                "since": after.since,
+            },
+        )
+    if deltas:
+        conn.execute(
+            _INSERT_CHANGE,
+            [
+                {"event_seq": None, "shelter_id": sid, "delta": delta, "occurred_at": now}
+                for sid, delta in deltas.items()
+            ],
+        )
+    return list(deltas)
+
+
 def rebuild(session: Session) -> dict[str, int]:
     """Occupancy per shelter recomputed from the event log alone."""
-    sizes = dict(session.exec(select(Household.id, Household.size)).all())
+    sizes: dict[str, int] = {}
+    root: dict[str, str] = {}  # a merged record's events belong to the household it joined
+    for household_id, size, merged_into in session.exec(
+        select(Household.id, Household.size, Household.merged_into)
+    ).all():
+        sizes[household_id] = size
+        root[household_id] = merged_into or household_id
     steps: dict[str, list[Step]] = defaultdict(list)
     for kind, shelter_id, headcount, at, event_id, household_id in session.execute(
         select_rows(*_STEP_COLUMNS, col(Event.household_id))
     ).all():
-        steps[household_id].append(Step(kind, shelter_id, headcount, at, event_id))
+        steps[root[household_id]].append(Step(kind, shelter_id, headcount, at, event_id))
     counts: dict[str, int] = {sid: 0 for sid in session.exec(select(Shelter.id)).all()}
     for household_id, history in steps.items():
         presence = timeline.fold(history, size=sizes[household_id])

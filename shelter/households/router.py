@@ -1,30 +1,57 @@
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from shelter.audit import service as audit
+from shelter.audit.schemas import Action
 from shelter.auth import service as auth
+from shelter.config import Settings
+from shelter.db import Database
 from shelter.deps import (
     DatabaseDep,
     HqDep,
+    HubDep,
     LimitsDep,
     OptionalPrincipalDep,
     PrincipalDep,
     SessionDep,
+    SettingsDep,
 )
 from shelter.errors import UnknownPass
-from shelter.households import passes, service
+from shelter.households import cards, passes, service
 from shelter.households.schemas import (
     HouseholdCreate,
     HouseholdCreated,
+    HouseholdRecord,
+    HouseholdUpdate,
+    MergeRequest,
     NeedsBreakdown,
+    PassSheetRequest,
     Roster,
 )
+from shelter.live import pgbridge
+from shelter.live.hub import Hub
+from shelter.occupancy import service as occupancy
+from shelter.occupancy.schemas import ShelterStatus
 from shelter.ratelimit import client_key
 from shelter.shelters import service as shelters
 
 router = APIRouter(prefix="/api/v1", tags=["households"])
+
+# Personal data: never cached by a browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store"}
+PNG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}}, "description": "The pass card"}
+}
+PERSONAL: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No token, or an unknown one"},
+    403: {"description": "Not staff of the shelter the household is in, nor hq"},
+    404: {"description": "Unknown household"},
+}
 
 
 @router.post(
@@ -43,10 +70,21 @@ def register(
     if principal is None:  # staff registering people at the door are never limited
         limits.take(limits.register, client_key(request), what="registrations from this address")
     with db.write() as session:
-        household = service.register(session, data)
+        household = service.register(session, data, principal=principal)
         return HouseholdCreated(
             household_id=household.id, pass_code=household.pass_code, size=household.size
         )
+
+
+def _pass_for(pass_code: str, request: Request, session: SessionDep, limits: LimitsDep) -> str:
+    """The canonical code of a known pass; unknown codes count towards the guessing limit."""
+    key = client_key(request)
+    limits.ensure_allowed(limits.unknown_pass, key, what="unknown pass codes from this address")
+    try:
+        return service.by_pass(session, pass_code).pass_code
+    except UnknownPass:
+        limits.count(limits.unknown_pass, key)
+        raise
 
 
 @router.get(
@@ -60,18 +98,190 @@ def register(
 )
 def pass_png(pass_code: str, request: Request, session: SessionDep, limits: LimitsDep) -> Response:
     """The pass as a QR code that decodes to exactly the pass code."""
-    key = client_key(request)
-    limits.ensure_allowed(limits.unknown_pass, key, what="unknown pass codes from this address")
-    try:
-        household = service.by_pass(session, pass_code)
-    except UnknownPass:
-        limits.count(limits.unknown_pass, key)
-        raise
+    code = _pass_for(pass_code, request, session, limits)
     return Response(
-        passes.qr_png(household.pass_code),
+        passes.qr_png(code),
         media_type="image/png",
         headers={"Cache-Control": "private, max-age=86400"},
     )
+
+
+@router.get(
+    "/passes/{pass_code}/card.png",
+    response_class=Response,
+    responses={
+        **PNG,
+        404: {"description": "Unknown pass"},
+        429: {"description": "Too many unknown pass codes; see Retry-After"},
+    },
+)
+def pass_card(
+    pass_code: str,
+    request: Request,
+    session: SessionDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+) -> Response:
+    """A printable pass card with no name: QR, the code in large type, short instructions."""
+    code = _pass_for(pass_code, request, session, limits)
+    return Response(
+        cards.card_png(code, font=settings.card_font),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
+
+
+@router.post(
+    "/passes/sheet",
+    status_code=201,
+    response_class=Response,
+    responses={
+        201: {
+            "content": {"application/pdf": {}},
+            "description": "An A4 PDF of new pre-printed passes; X-Pass-Count says how many",
+        }
+    },
+)
+def pass_sheet(
+    data: PassSheetRequest, principal: HqDep, db: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """Print new pre-printed passes (hq): each is a household with no details until used."""
+    codes = [passes.new_code() for _ in range(data.count)]
+    # Drawn before anything is stored: a failure leaves no passes nobody can print.
+    pdf = cards.sheet_pdf(codes, font=settings.card_font)
+    with db.write() as session:
+        service.preprint(session, principal=principal, codes=codes)
+    filename = f"shelter-passes-{date.today().isoformat()}-{len(codes)}.pdf"
+    return Response(
+        pdf,
+        status_code=201,
+        media_type="application/pdf",
+        headers={
+            "X-Pass-Count": str(len(codes)),
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            **NO_STORE,
+        },
+    )
+
+
+@router.get("/households/{household_id}", response_model=HouseholdRecord, responses=PERSONAL)
+def get_household(household_id: str, principal: PrincipalDep, db: DatabaseDep) -> Response:
+    """One household's record (staff of the shelter it is in, hq); audited."""
+    with db.write() as session:
+        record = service.read(session, principal=principal, household_id=household_id)
+    return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
+
+
+@router.get(
+    "/households/{household_id}/card.png",
+    response_class=Response,
+    responses={**PNG, **PERSONAL},
+)
+def household_card(
+    household_id: str, principal: PrincipalDep, db: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """The household's pass card with its name (staff of the shelter it is in, hq); audited."""
+    with db.write() as session:
+        code, name = service.card(session, principal=principal, household_id=household_id)
+    return Response(
+        cards.card_png(code, name=name, font=settings.card_font),
+        media_type="image/png",
+        headers=NO_STORE,
+    )
+
+
+def _changed(
+    db: Database, settings: Settings, work: service.Change
+) -> tuple[HouseholdRecord | None, list[ShelterStatus]]:
+    """Run a change in one transaction; the statuses of shelters whose counts moved."""
+    with db.write() as session:
+        record, touched = work(session)
+        statuses = occupancy.statuses_by_id(session.connection(), settings, sorted(touched))
+        pgbridge.signal(session, statuses)
+    return record, statuses
+
+
+def _publish(hub: Hub, statuses: list[ShelterStatus]) -> None:
+    # After the commit only; HQ's needs breakdown changes with details too.
+    hub.publish(statuses)
+    hub.mark_needs_dirty()
+
+
+@router.put(
+    "/households/{household_id}",
+    response_model=HouseholdRecord,
+    responses={**PERSONAL, 409: {"description": "Merged"}},
+)
+async def correct_household(
+    household_id: str,
+    data: HouseholdUpdate,
+    principal: PrincipalDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    hub: HubDep,
+) -> Response:
+    """Replace a household's details: correct a record, or fill in a pre-printed pass."""
+    record, statuses = await run_in_threadpool(
+        _changed,
+        db,
+        settings,
+        lambda session: service.correct(
+            session, principal=principal, household_id=household_id, data=data
+        ),
+    )
+    _publish(hub, statuses)
+    assert record is not None
+    return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
+
+
+@router.post(
+    "/households/{household_id}/merge",
+    response_model=HouseholdRecord,
+    responses={**PERSONAL, 409: {"description": "One of the records was already merged"}},
+)
+async def merge_households(
+    household_id: str,
+    data: MergeRequest,
+    principal: PrincipalDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    hub: HubDep,
+) -> Response:
+    """Merge another record of the same household into this one; its pass keeps working."""
+    record, statuses = await run_in_threadpool(
+        _changed,
+        db,
+        settings,
+        lambda session: service.merge(
+            session,
+            principal=principal,
+            household_id=household_id,
+            from_household_id=data.from_household_id,
+        ),
+    )
+    _publish(hub, statuses)
+    assert record is not None
+    return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
+
+
+@router.delete(
+    "/households/{household_id}",
+    status_code=204,
+    response_class=Response,
+    responses={**PERSONAL, 409: {"description": "Merged"}},
+)
+async def erase_household(
+    household_id: str, principal: PrincipalDep, db: DatabaseDep, hub: HubDep
+) -> Response:
+    """Erase a household's personal data (hq, staff of its shelter); its counts stay."""
+
+    def run() -> None:
+        with db.write() as session:
+            service.erase(session, principal=principal, household_id=household_id)
+
+    await run_in_threadpool(run)
+    hub.mark_needs_dirty()
+    return Response(status_code=204)
 
 
 @router.get(
@@ -82,15 +292,22 @@ def pass_png(pass_code: str, request: Request, session: SessionDep, limits: Limi
 def roster(
     shelter_id: str,
     principal: PrincipalDep,
-    session: SessionDep,
+    db: DatabaseDep,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     """Who is in the shelter now, with members and needs (staff of that shelter, hq)."""
     auth.ensure_shelter(principal, shelter_id, roles=auth.ROSTER_ROLES)
-    shelters.get(session, shelter_id)
-    data = service.roster(session, shelter_id=shelter_id)
-    # Personal data: never cached by a browser or a proxy.
-    headers = {"Cache-Control": "no-store"}
+    with db.write() as session:
+        shelters.get(session, shelter_id)
+        data = service.roster(session, shelter_id=shelter_id)
+        audit.record(
+            session,
+            principal=principal,
+            action=Action.roster,
+            shelter_id=shelter_id,
+            detail=f"{format}, {data.households} households",
+        )
+    headers = dict(NO_STORE)
     if format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="roster-{shelter_id}.csv"'
         return Response(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shelter.text import Line, RequiredLine
 
@@ -21,6 +21,15 @@ class Need(StrEnum):
     medical_care = "medical_care"
     foreign_language = "foreign_language"
     other = "other"
+
+
+class Stay(StrEnum):
+    """Where the household will stay (避難先)."""
+
+    shelter = "shelter"
+    home = "home"
+    car = "car"
+    relatives = "relatives"
 
 
 class MemberIn(BaseModel):
@@ -44,6 +53,47 @@ class HouseholdCreate(BaseModel):
     phone: str | None = Field(
         default=None, pattern=r"^\+?[0-9][0-9 ()-]{3,24}$", examples=["0966-82-2511"]
     )
+    stay: Stay | None = Field(default=None, description="Where the household will stay")
+    consent_safety_info: bool = Field(
+        default=False, description="May 安否 (safety) information be given to those who ask"
+    )
+
+
+class HouseholdUpdate(HouseholdCreate):
+    """Every detail of a household, replacing what it had (staff and hq)."""
+
+    size: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="How many people, when more than the members listed (a group where only "
+        "some gave names). Default: the number of members; for a record that had no details "
+        "(a walk-in or a pre-printed pass), never fewer than the people it already counted.",
+    )
+
+    @model_validator(mode="after")
+    def _size_covers_members(self) -> HouseholdUpdate:
+        if self.size is not None and self.size < len(self.members):
+            raise ValueError(
+                f"size {self.size} is fewer than the {len(self.members)} members listed"
+            )
+        return self
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_household_id: str = Field(
+        min_length=1,
+        max_length=32,
+        description="The other record of the same household; it is merged into this one",
+    )
+
+
+class PassSheetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=1, le=200, description="How many new pre-printed passes")
 
 
 class HouseholdCreated(BaseModel):
@@ -60,6 +110,15 @@ class MemberPublic(BaseModel):
     needs: list[str]
 
 
+class Origin(StrEnum):
+    """How a record began."""
+
+    self = "self"  # registered by the household (from home)
+    staff = "staff"  # registered by staff or hq on its behalf
+    walk_in = "walk_in"  # a headcount checked in at the door
+    preprinted = "preprinted"  # a pass from a sheet HQ printed
+
+
 class RosterEntry(BaseModel):
     household_id: str
     pass_code: str
@@ -70,7 +129,35 @@ class RosterEntry(BaseModel):
     pets: int
     language: str | None
     phone: str | None
+    stay: Stay | None = None
+    consent_safety_info: bool = False
     members: list[MemberPublic]
+
+
+class HouseholdRecord(BaseModel):
+    """One household as staff of its shelter and hq see it."""
+
+    household_id: str
+    pass_code: str
+    origin: Origin
+    anonymous: bool = Field(description="No personal details (walk-in, blank pass, erased)")
+    size: int
+    pets: int
+    language: str | None
+    phone: str | None
+    stay: Stay | None
+    consent_safety_info: bool
+    members: list[MemberPublic]
+    shelter_id: str | None = Field(description="The shelter it is in now")
+    present: int
+    since: datetime | None
+    created_at: datetime
+    merged_into: str | None = Field(
+        description="Set when this record was merged into another: its pass checks that "
+        "one in, and its details live there"
+    )
+    merged_records: int = Field(description="How many other records were merged into this one")
+    erased_at: datetime | None = Field(description="When its personal data was erased")
 
 
 class Roster(BaseModel):

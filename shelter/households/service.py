@@ -1,24 +1,43 @@
-"""Registering households, finding them by pass, and who is inside a shelter now."""
+"""Households: registering, passes, who is inside a shelter now, and the record itself.
+
+Personal and needs data go only to staff of the shelter a household is in now, and to hq
+(``ensure_may_see``); every read or change of it leaves an audit entry in the same
+transaction. Corrections and merges that change how many people a household is refold its
+event history (``events.settle``), so the counts stay what a rebuild from the log gives.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import uuid
+from collections.abc import Callable, Sequence
 
-from sqlmodel import Session, col, select
+from sqlalchemy import update
+from sqlmodel import Session, col, delete, select
 
+from shelter.audit import service as audit
+from shelter.audit.schemas import Action
+from shelter.auth import service as auth
+from shelter.auth.schemas import Role
 from shelter.db import utcnow
-from shelter.errors import UnknownPass
+from shelter.errors import Conflict, Forbidden, Invalid, NotFound, UnknownPass
+from shelter.events import service as events
+from shelter.events.timeline import Presence
 from shelter.households import passes
 from shelter.households.schemas import (
     HouseholdCreate,
+    HouseholdRecord,
+    HouseholdUpdate,
+    MemberIn,
     MemberPublic,
     Need,
     NeedsBreakdown,
+    Origin,
     Roster,
     RosterEntry,
     ShelterNeeds,
+    Stay,
 )
 from shelter.tables import Household, Member, Shelter
 
@@ -33,18 +52,13 @@ def _new_household(session: Session, **fields: object) -> Household:
     return household
 
 
-def register(session: Session, data: HouseholdCreate) -> Household:
-    household = _new_household(
-        session,
-        size=len(data.members),
-        pets=data.pets,
-        language=data.language,
-        phone=data.phone,
-    )
-    for position, member in enumerate(data.members):
+def _add_members(
+    session: Session, household_id: str, members: Sequence[MemberIn], *, start: int = 0
+) -> None:
+    for position, member in enumerate(members, start=start):
         session.add(
             Member(
-                household_id=household.id,
+                household_id=household_id,
                 position=position,
                 name=member.name,
                 name_kana=member.name_kana,
@@ -53,8 +67,53 @@ def register(session: Session, data: HouseholdCreate) -> Household:
                 needs=[need.value for need in member.needs],
             )
         )
+
+
+def register(
+    session: Session, data: HouseholdCreate, *, principal: auth.Principal | None = None
+) -> Household:
+    """A new household and its pass; staff and hq registering on someone's behalf are audited."""
+    on_behalf = principal is not None and principal.role in (Role.staff, Role.hq)
+    household = _new_household(
+        session,
+        size=len(data.members),
+        pets=data.pets,
+        language=data.language,
+        phone=data.phone,
+        stay=data.stay.value if data.stay else None,
+        consent_safety_info=data.consent_safety_info,
+        origin=Origin.staff.value if on_behalf else Origin.self.value,
+        created_by=principal.token_id if principal else None,
+    )
+    _add_members(session, household.id, data.members)
+    if principal is not None and on_behalf:
+        audit.record(
+            session,
+            principal=principal,
+            action=Action.register,
+            household_id=household.id,
+            shelter_id=principal.shelter_id,
+        )
     session.flush()
     return household
+
+
+def preprint(session: Session, *, principal: auth.Principal, codes: Sequence[str]) -> None:
+    """Blank households for a sheet of pre-printed passes (hq): one person each until used."""
+    auth.ensure_hq(principal)
+    for code in codes:
+        session.add(
+            Household(
+                id=uuid.uuid4().hex,
+                pass_code=code,
+                anonymous=True,
+                size=1,
+                origin=Origin.preprinted.value,
+                created_by=principal.token_id,
+            )
+        )
+    audit.record(session, principal=principal, action=Action.sheet, detail=f"{len(codes)} passes")
+    session.flush()
 
 
 def by_pass(session: Session, code: str) -> Household:
@@ -95,6 +154,8 @@ def roster(session: Session, *, shelter_id: str) -> Roster:
             pets=h.pets,
             language=h.language,
             phone=h.phone,
+            stay=Stay(h.stay) if h.stay else None,
+            consent_safety_info=h.consent_safety_info,
             members=[
                 MemberPublic(
                     name=m.name,
@@ -205,3 +266,286 @@ def needs(session: Session) -> NeedsBreakdown:
                 counts = shelters[where[household_id]].needs
                 counts[need] = counts.get(need, 0) + 1
     return NeedsBreakdown(as_of=utcnow(), shelters=shelters)
+
+
+# A change to one or two records: the record after it, and the shelters whose counts moved.
+Change = Callable[[Session], tuple[HouseholdRecord, list[str]]]
+
+
+# -- one household's record: who may see it, reading, correcting, merging, erasing --------
+
+
+def ensure_may_see(principal: auth.Principal, household: Household) -> None:
+    """Personal data: hq, or staff of the shelter the household is in now. Never a kiosk."""
+    if principal.is_hq:
+        return
+    if principal.role not in auth.ROSTER_ROLES:
+        raise Forbidden(f"A {principal.role.value} token never sees personal data.")
+    if household.shelter_id is None or household.shelter_id != principal.shelter_id:
+        raise Forbidden(
+            "Only staff of the shelter this household is in now, and hq, may see or change "
+            "its record."
+        )
+
+
+def _members_of(session: Session, household_id: str) -> list[Member]:
+    return list(
+        session.exec(
+            select(Member)
+            .where(Member.household_id == household_id)
+            .order_by(col(Member.position), col(Member.id))
+        ).all()
+    )
+
+
+def _public(member: Member) -> MemberPublic:
+    return MemberPublic(
+        name=member.name,
+        name_kana=member.name_kana,
+        birth_year=member.birth_year,
+        sex=member.sex,
+        needs=list(member.needs),
+    )
+
+
+def to_record(session: Session, household: Household) -> HouseholdRecord:
+    return HouseholdRecord(
+        household_id=household.id,
+        pass_code=household.pass_code,
+        origin=Origin(household.origin),
+        anonymous=household.anonymous,
+        size=household.size,
+        pets=household.pets,
+        language=household.language,
+        phone=household.phone,
+        stay=Stay(household.stay) if household.stay else None,
+        consent_safety_info=household.consent_safety_info,
+        members=[_public(m) for m in _members_of(session, household.id)],
+        shelter_id=household.shelter_id,
+        present=household.present,
+        since=household.since,
+        created_at=household.created_at,
+        merged_into=household.merged_into,
+        merged_records=household.merged_records,
+        erased_at=household.erased_at,
+    )
+
+
+def _locked(session: Session, ids: Sequence[str]) -> dict[str, Household]:
+    """The households, locked for a change; 404 for one that does not exist.
+
+    On PostgreSQL their shelters are locked first, in id order, as the check-in path does,
+    so a correction and a check-in of the same household queue instead of deadlocking.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        shelters = session.exec(
+            select(Household.shelter_id).where(col(Household.id).in_(ids))
+        ).all()
+        named = sorted({sid for sid in shelters if sid is not None})
+        if named:
+            session.exec(
+                select(Shelter.id)
+                .where(col(Shelter.id).in_(named))
+                .order_by(col(Shelter.id))
+                .with_for_update()
+            ).all()
+    found = {
+        h.id: h
+        for h in session.exec(
+            select(Household)
+            .where(col(Household.id).in_(ids))
+            .order_by(col(Household.id))
+            .with_for_update()
+        ).all()
+    }
+    for household_id in ids:
+        if household_id not in found:
+            raise NotFound(f"No household with id {household_id!r}.")
+    return found
+
+
+def _get(session: Session, household_id: str) -> Household:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound(f"No household with id {household_id!r}.")
+    return household
+
+
+def _ensure_current(household: Household) -> None:
+    if household.merged_into is not None:
+        raise Conflict(
+            f"This record was merged into household {household.merged_into}; use that one."
+        )
+
+
+def read(session: Session, *, principal: auth.Principal, household_id: str) -> HouseholdRecord:
+    """The record, for staff of its shelter and hq; audited."""
+    household = _get(session, household_id)
+    ensure_may_see(principal, household)
+    audit.record(
+        session,
+        principal=principal,
+        action=Action.read,
+        household_id=household.id,
+        shelter_id=household.shelter_id,
+    )
+    return to_record(session, household)
+
+
+def card_name(household: Household, members: Sequence[Member]) -> str | None:
+    """What a card calls the household: its first member, and how many more."""
+    if not members:
+        return None
+    first = members[0].name
+    return f"{first} ほか{len(members) - 1}名" if len(members) > 1 else first
+
+
+def card(
+    session: Session, *, principal: auth.Principal, household_id: str
+) -> tuple[str, str | None]:
+    """The pass code and the name to print on the household's card; audited."""
+    household = _get(session, household_id)
+    ensure_may_see(principal, household)
+    audit.record(
+        session,
+        principal=principal,
+        action=Action.card,
+        household_id=household.id,
+        shelter_id=household.shelter_id,
+    )
+    return household.pass_code, card_name(household, _members_of(session, household.id))
+
+
+def correct(
+    session: Session, *, principal: auth.Principal, household_id: str, data: HouseholdUpdate
+) -> tuple[HouseholdRecord, list[str]]:
+    """Replace a household's details (a correction, or details for a blank pass).
+
+    Returns the record and the shelters whose counts moved (a new size refolds the history).
+    """
+    household = _locked(session, [household_id])[household_id]
+    _ensure_current(household)
+    ensure_may_see(principal, household)
+    if data.size is not None:
+        size = data.size
+    elif household.anonymous:
+        # Details for a walk-in or a pre-printed pass: it may already count more people
+        # than the few names given, and a correction must not quietly drop them.
+        size = max(len(data.members), household.size)
+    else:
+        size = len(data.members)
+    session.exec(delete(Member).where(col(Member.household_id) == household.id))
+    _add_members(session, household.id, data.members)
+    household.pets = data.pets
+    household.language = data.language
+    household.phone = data.phone
+    household.stay = data.stay.value if data.stay else None
+    household.consent_safety_info = data.consent_safety_info
+    household.anonymous = False
+    session.add(household)
+    audit.record(
+        session,
+        principal=principal,
+        action=Action.correct,
+        household_id=household.id,
+        shelter_id=household.shelter_id,
+    )
+    session.flush()
+    touched = events.settle(session, household_id=household.id, size=size)
+    session.refresh(household)
+    return to_record(session, household), touched
+
+
+def _merged_size(into: Household, other: Household) -> int:
+    """Two records of one household: named members add up; a blank record (a walk-in, a
+    pre-printed pass) is the same people again, so it only sets a floor."""
+    detailed = sum(h.size for h in (into, other) if not h.anonymous)
+    blank = max((h.size for h in (into, other) if h.anonymous), default=0)
+    return max(detailed, blank, 1)
+
+
+def merge(
+    session: Session, *, principal: auth.Principal, household_id: str, from_household_id: str
+) -> tuple[HouseholdRecord, list[str]]:
+    """Merge another record of the same household into this one.
+
+    The other record's members are appended; its pass keeps working and checks this
+    household in; its events join this household's history, which is refolded, so the
+    merged household is in at most one shelter and every count stays exact.
+    """
+    if household_id == from_household_id:
+        raise Invalid("A record cannot be merged into itself; give the other record's id.")
+    locked = _locked(session, [household_id, from_household_id])
+    into, other = locked[household_id], locked[from_household_id]
+    _ensure_current(into)
+    _ensure_current(other)
+    ensure_may_see(principal, into)
+    ensure_may_see(principal, other)
+    size = _merged_size(into, other)
+    theirs = _members_of(session, other.id)
+    start = len(_members_of(session, into.id))
+    for offset, member in enumerate(theirs):
+        member.household_id = into.id
+        member.position = start + offset
+        session.add(member)
+    # Shared details: this record's, filled in from the other where it has none. Consent
+    # is given by the records that have details; a blank record has no say.
+    voters = [h for h in (into, other) if not h.anonymous]
+    into.consent_safety_info = bool(voters) and all(h.consent_safety_info for h in voters)
+    into.pets = max(into.pets, other.pets)
+    into.language = into.language or other.language
+    into.phone = into.phone or other.phone
+    into.stay = into.stay or other.stay
+    into.anonymous = into.anonymous and other.anonymous
+    into.merged_records += 1 + other.merged_records
+    absorbed = Presence(other.shelter_id, other.present, other.since)
+    other.merged_into = into.id
+    other.merged_records = 0
+    other.anonymous = True
+    other.phone = other.language = other.stay = None
+    other.consent_safety_info = False
+    other.pets = 0
+    other.shelter_id, other.present, other.since = None, 0, None
+    session.add(into)
+    session.add(other)
+    # Records merged into the other one before now point here: always one hop.
+    session.execute(
+        update(Household).where(col(Household.merged_into) == other.id).values(merged_into=into.id)
+    )
+    for action, subject, detail in (
+        (Action.merge, into, f"from {other.id}"),
+        (Action.merged_away, other, f"into {into.id}"),
+    ):
+        audit.record(
+            session,
+            principal=principal,
+            action=action,
+            household_id=subject.id,
+            shelter_id=into.shelter_id or absorbed.shelter_id,
+            detail=detail,
+        )
+    session.flush()
+    touched = events.settle(session, household_id=into.id, size=size, absorbed=[absorbed])
+    session.refresh(into)
+    return to_record(session, into), touched
+
+
+def erase(session: Session, *, principal: auth.Principal, household_id: str) -> None:
+    """Erase a household's personal data; the row, its size and its events stay and count."""
+    household = _locked(session, [household_id])[household_id]
+    _ensure_current(household)
+    ensure_may_see(principal, household)
+    session.exec(delete(Member).where(col(Member.household_id) == household.id))
+    household.phone = household.language = household.stay = None
+    household.consent_safety_info = False
+    household.anonymous = True
+    household.erased_at = utcnow()
+    session.add(household)
+    audit.record(
+        session,
+        principal=principal,
+        action=Action.erase,
+        household_id=household.id,
+        shelter_id=household.shelter_id,
+    )
+    session.flush()

@@ -195,3 +195,43 @@ def test_axe_finds_no_serious_violations_on_either_page_in_either_language(
     axe_page.goto(live_server.base + "/")
     axe_page.wait_for_selector(".card")
     screenshot(axe_page, "public-phone")
+
+
+def test_hq_makes_a_sheet_of_pre_printed_passes_that_scan(
+    browser: Any, live_server: Server, tmp_path: Path
+) -> None:
+    """HQ asks for 4 passes; the PDF's pages, rendered, hold 4 QR codes that check people in."""
+    import pypdfium2
+    import zxingcpp
+
+    context = browser.new_context(locale="ja-JP", accept_downloads=True)
+    page = context.new_page()
+    page.goto(live_server.base + "/dashboard")
+    page.wait_for_selector('.status[data-state="live"]')
+    page.fill("#token", ADMIN)
+    page.click("#signin-button")
+    page.wait_for_selector("#sheet:not([hidden])")
+    page.fill("#sheet-count", "4")
+    page.click("#sheet-make")
+    page.wait_for_selector("#sheet-link:not([hidden])")
+    assert "4枚" in page.locator("#sheet-status").inner_text()
+    with page.expect_download() as download:
+        page.click("#sheet-link")
+    path = tmp_path / "passes.pdf"
+    download.value.save_as(path)
+    context.close()
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        codes = [
+            result.text
+            for index in range(len(pdf))
+            for result in zxingcpp.read_barcodes(pdf[index].render(scale=2).to_pil())
+        ]
+    finally:
+        pdf.close()
+    assert len(set(codes)) == 4
+    body = {"event_id": str(uuid.uuid4()), "shelter_id": "S02", "kind": "check_in"}
+    response = httpx.post(
+        f"{live_server.base}/api/v1/events", json={**body, "pass_code": codes[0]}, headers=HQ
+    )
+    assert response.status_code == 201 and response.json()["people"] == 1

@@ -1,0 +1,165 @@
+"""Registration from home in a real browser: the form, the pass card, and its QR."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.conftest import HQ
+from tests.e2e.conftest import axe_violations, screenshot
+from tests.server import Server
+
+
+@pytest.fixture
+def phone(browser: Any) -> Any:
+    """A phone-sized page with the service's CSP in force."""
+    context = browser.new_context(
+        locale="ja-JP", viewport={"width": 390, "height": 844}, accept_downloads=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def saved_card(page: Any, tmp_path: Path) -> Image.Image:
+    """Press "save image" and open the file the browser saved."""
+    with page.expect_download() as download:
+        page.click("#save")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    return Image.open(path)
+
+
+def check_in(server: Server, code: str) -> dict[str, Any]:
+    body = {"event_id": str(uuid.uuid4()), "shelter_id": "S01", "kind": "check_in"}
+    response = httpx.post(
+        f"{server.base}/api/v1/events", json={**body, "pass_code": code}, headers=HQ
+    )
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_a_household_registers_and_its_saved_card_scans_as_its_pass(
+    phone: Any, live_server: Server, tmp_path: Path
+) -> None:
+    """Two people, needs, where they stay, consent: the saved image decodes to the pass."""
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.fill("#m0-name", "芦北 花子")
+    phone.fill("#m0-kana", "あしきた はなこ")
+    phone.fill("#m0-birthYear", "１９４８")  # full-width, as a Japanese keyboard types it
+    phone.select_option("#m0-sex", "female")
+    phone.check("#m0-need-wheelchair")
+    phone.check("#m0-need-elderly")
+    phone.click("#add-member")
+    phone.fill("#m1-name", "芦北 太郎")
+    phone.check("#m1-need-infant")
+    phone.fill("#pets", "1")
+    phone.fill("#phone", "０９６６-８２-２５１１")
+    phone.check("#stay-shelter")
+    phone.check("#consent")
+    screenshot(phone, "register-form")
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    phone.wait_for_function("document.getElementById('card').naturalWidth === 600")
+    screenshot(phone, "register-done")
+
+    card = saved_card(phone, tmp_path)
+    (code,) = [result.text for result in zxingcpp.read_barcodes(card)]
+    answer = check_in(live_server, code)  # the saved image works as the pass
+    assert answer["people"] == 2
+    roster = httpx.get(f"{live_server.base}/api/v1/shelters/S01/roster", headers=HQ).json()
+    (entry,) = roster["entries"]
+    assert entry["pets"] == 1
+    assert entry["phone"] == "0966-82-2511"
+    assert [m["name"] for m in entry["members"]] == ["芦北 花子", "芦北 太郎"]
+    assert entry["members"][0]["birth_year"] == 1948
+    assert set(entry["members"][0]["needs"]) == {"wheelchair", "elderly"}
+    assert entry["members"][1]["needs"] == ["infant"]
+
+
+def test_a_household_of_one_may_give_only_a_name(
+    phone: Any, live_server: Server, tmp_path: Path
+) -> None:
+    """Nothing but a name is asked for; the pass comes back at once."""
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.click("#submit")  # no name yet: said in words, nothing sent
+    assert "名前" in phone.locator("#error").inner_text()
+    phone.fill("#m0-name", "田浦 一郎")
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    phone.wait_for_function("document.getElementById('card').naturalWidth === 600")
+    (code,) = [r.text for r in zxingcpp.read_barcodes(saved_card(phone, tmp_path))]
+    assert check_in(live_server, code)["people"] == 1
+
+
+def test_the_page_reads_in_easy_japanese_and_english(phone: Any, live_server: Server) -> None:
+    """One button per language; labels, and the page's lang, follow."""
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.click('#languages button[data-lang="easy"]')
+    assert "なまえ" in phone.locator('label[for="m0-name"]').inner_text()
+    phone.click('#languages button[data-lang="en"]')
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert "Name" in phone.locator('label[for="m0-name"]').inner_text()
+    phone.fill("#m0-name", "Maria Santos")
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    assert "shelter pass" in phone.locator("#done-title").inner_text()
+
+
+def test_no_personal_data_leaves_in_a_url(phone: Any, live_server: Server) -> None:
+    """The name travels only in the POST body; every URL the page asks for is clean."""
+    requests: list[str] = []
+    phone.on("request", lambda request: requests.append(request.url))
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.fill("#m0-name", "秘密 花子")
+    phone.fill("#phone", "09012345678")
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    assert requests
+    for url in requests:
+        assert "秘密" not in url and "%E7%A7%98" not in url and "09012345678" not in url
+        assert url.startswith(("http://127.0.0.1", "blob:", "data:"))
+
+
+def test_axe_finds_no_serious_violations_in_any_language(
+    axe_page: Any, live_server: Server
+) -> None:
+    """WCAG 2.2 AA by axe-core on the form in three languages, and on the finished pass."""
+    axe_page.goto(live_server.base + "/register")
+    axe_page.wait_for_selector("body[data-ready]")
+    for language in ("ja", "easy", "en"):
+        axe_page.click(f'#languages button[data-lang="{language}"]')
+        assert axe_violations(axe_page) == [], language
+    axe_page.fill("#m0-name", "Test")
+    axe_page.click("#submit")
+    axe_page.wait_for_selector("#done:not([hidden])")
+    assert axe_violations(axe_page) == [], "done"
+
+
+def test_the_saved_card_has_a_large_qr_and_names_its_code_for_screen_readers(
+    phone: Any, live_server: Server, tmp_path: Path
+) -> None:
+    """The card is 600 × 900, its QR fills the middle, and its alt text says the code."""
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.fill("#m0-name", "吉尾 次郎")
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    phone.wait_for_function("document.getElementById('card').naturalWidth === 600")
+    card = saved_card(phone, tmp_path)
+    assert card.size == (600, 900)
+    (result,) = zxingcpp.read_barcodes(card)
+    box = result.position
+    assert box.top_right.x - box.top_left.x > 250
+    assert result.text in phone.locator("#card").get_attribute("alt")
