@@ -1,5 +1,6 @@
 """The pages people open: the public vacancy page (/), registration for a pass
-(/register), the HQ dashboard (/dashboard) and the entrance kiosk (/kiosk).
+(/register), the HQ dashboard (/dashboard), the staff desk (/staff) and the entrance
+kiosk (/kiosk).
 
 They are static files in ``dashboard/`` and ``kiosk/`` that talk to the API and
 /ws/occupancy; nothing is loaded from outside this service, so they work on a shelter's
@@ -68,6 +69,11 @@ def hq_dashboard(request: Request) -> FileResponse:
 @router.get("/register")
 def register_page(request: Request) -> FileResponse:
     return _page(request, "dashboard", "register", "index.html")
+
+
+@router.get("/staff")
+def staff_page(request: Request) -> FileResponse:
+    return _page(request, "dashboard", "staff", "index.html")
 
 
 @router.get("/kiosk")
