@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
 
 from shelter import errors, pages
 from shelter.audit.router import router as audit_router
@@ -142,7 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: every log line of a request, and its answer, carry one X-Request-ID.
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     # Added last, so it runs first: the live feed skips everything built for HTTP requests.
-    app.add_middleware(LiveFeed)
+    # (`shelter serve` also puts it in front of the whole app: see serve_app.)
+    app.add_middleware(LiveFeed, state=app.state)
     for router in (
         shelters_router,
         households_router,
@@ -166,3 +168,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok"})
 
     return app
+
+
+def serve_app() -> ASGIApp:
+    """What ``shelter serve`` runs: the app with the live feed in front of all of it.
+
+    A feed connection then holds no frames of FastAPI's and Starlette's own layers (their
+    error and telemetry wrappers), which ten thousand open sockets would each keep alive.
+    """
+    app = create_app()
+    return LiveFeed(app, state=app.state)

@@ -38,7 +38,7 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     uvicorn.run(
-        "shelter.app:create_app",
+        "shelter.app:serve_app",
         factory=True,
         host=args.host,
         port=args.port,

@@ -197,6 +197,8 @@ class Hub:
         self._needs_dirty = asyncio.Event()
         self._outbox: dict[str, str] = {}
         self._outbox_ready = asyncio.Event()
+        # Connections since start whose handshake state was let go (router.release_handshake).
+        self.released_count = 0
 
     # -- wiring ---------------------------------------------------------------------------
 

@@ -1,10 +1,13 @@
 """The live feed's endpoints: /ws/occupancy (raw ASGI, in front of the app) and its stats.
 
-/ws/occupancy is served by ``LiveFeed``, a pure ASGI middleware placed outside FastAPI's
-routing and the other middleware. A connection stays open for hours and every update is
-sent to every client, so what each connection keeps alive and what each send passes
-through is multiplied by ten thousand: here a client holds one small coroutine, and a
-send goes straight to the server's websocket protocol. The fan-out itself is in hub.py.
+/ws/occupancy is served by ``LiveFeed``, a pure ASGI wrapper. ``shelter serve`` puts it in
+front of the whole FastAPI application (``app.serve_app``); ``create_app`` also installs it
+as the outermost middleware, so the app alone serves the feed too (tests, other servers).
+A connection stays open for hours and every update is sent to every client, so what each
+connection keeps alive and what each send passes through is multiplied by ten thousand:
+here a client holds one small coroutine (no frames of FastAPI's and Starlette's layers),
+the handshake's request and response are let go once the socket is open, and a send goes
+straight to the server's websocket protocol. The fan-out itself is in hub.py.
 """
 
 from __future__ import annotations
@@ -51,9 +54,14 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
 
 @router.get("/api/v1/live/stats", tags=["occupancy"])
 def live_stats(request: Request) -> dict[str, int]:
-    """How many clients this worker is feeding, and how many by direct writes."""
+    """How many clients this worker is feeding, how many by direct writes, and how many
+    connections (since start) had their handshake state let go."""
     hub: Hub = request.app.state.hub
-    return {"subscribers": hub.subscriber_count, "direct": hub.direct_count}
+    return {
+        "subscribers": hub.subscriber_count,
+        "direct": hub.direct_count,
+        "released": hub.released_count,
+    }
 
 
 def direct_writer(send: Send) -> Write | None:
@@ -95,25 +103,48 @@ def direct_writer(send: Send) -> Write | None:
     return write
 
 
+def release_handshake(send: Send, scope: Scope) -> bool:
+    """Let go of what only the handshake needed, once the socket is open.
+
+    uvicorn's websockets (sans-I/O) protocol keeps the handshake's request and response,
+    and the scope keeps every request header, for the whole life of the connection: about
+    4 KB a client that nothing reads again (the Origin check is done; uvicorn's own log
+    lines use only the client address and path). Like ``direct_writer``, this touches the
+    protocol behind ``send`` only when it is uvicorn's and the handshake is complete.
+    """
+    protocol: Any = getattr(send, "__self__", None)
+    if not (
+        isinstance(getattr(protocol, "conn", None), ServerProtocol)
+        and getattr(protocol, "handshake_complete", False) is True
+        and hasattr(protocol, "request")
+        and hasattr(protocol, "response")
+    ):
+        return False
+    protocol.request = None
+    protocol.response = None
+    scope["headers"] = []
+    return True
+
+
 class LiveFeed:
     """Serves ``/ws/occupancy``; passes everything else to the app behind it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, state: Any) -> None:
         self.app = app
+        self.state = state  # the FastAPI app's state: hub, settings, db
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and scope["path"] == PATH:
-            await occupancy_feed(scope, receive, send)
+            await occupancy_feed(self.state, scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
 
-async def occupancy_feed(scope: Scope, receive: Receive, send: Send) -> None:
+async def occupancy_feed(state: Any, scope: Scope, receive: Receive, send: Send) -> None:
     """A snapshot of every shelter, then an update for every change (public).
 
     Send {"type": "auth", "token": "<hq token>"} to also receive hq's needs breakdown.
     """
-    state = scope["app"].state
     hub: Hub = state.hub
     settings: Settings = state.settings
     if (await receive())["type"] != "websocket.connect":
@@ -123,6 +154,8 @@ async def occupancy_feed(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1008})  # the handshake gets HTTP 403
         return
     await send({"type": "websocket.accept"})
+    if release_handshake(send, scope):
+        hub.released_count += 1
     handler = asyncio.current_task()
 
     async def send_text(text: str) -> None:

@@ -114,7 +114,8 @@ def test_a_client_that_stops_reading_is_dropped_while_others_keep_up(tmp_path: P
 
 def test_updates_are_framed_once_and_written_straight_to_each_socket(tmp_path: Path) -> None:
     """The fast path is on under uvicorn (an upgrade that breaks it fails here, not in a
-    benchmark), and what it writes is a valid frame the websockets client reads."""
+    benchmark), the handshake's state is let go, and what is written is a valid frame the
+    websockets client reads."""
     with (
         serve(tmp_path / "direct.db", env={"SHELTER_ADMIN_TOKEN": ADMIN}) as server,
         connect(f"ws://127.0.0.1:{server.port}/ws/occupancy") as ws,
@@ -123,6 +124,7 @@ def test_updates_are_framed_once_and_written_straight_to_each_socket(tmp_path: P
         assert httpx.get(f"{server.base}/api/v1/live/stats").json() == {
             "subscribers": 1,
             "direct": 1,
+            "released": 1,
         }
         body = {
             "event_id": str(uuid.uuid4()),
