@@ -6,10 +6,9 @@
 // carries a name. The QR image comes from /api/v1/passes/{code}.png and holds only the code.
 import { LANGUAGES, SPOKEN, strings } from "./strings.js";
 import { html } from "../common/feed.js";
+import { blankMember, householdBody, memberFieldset } from "../common/household.js";
 
 const LANG_KEY = "shelter.register.lang";
-const NEEDS = ["elderly", "disability", "wheelchair", "pregnant", "infant", "chronic_illness",
-  "allergy", "medical_care", "foreign_language", "other"];
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -19,65 +18,20 @@ const state = {
   done: null, // {pass_code, size, name, url}
 };
 
-function blankMember() {
-  return { name: "", kana: "", birthYear: "", sex: "", needs: new Set() };
-}
-
 function t() {
   return strings(state.lang);
 }
 
-function tag(words, required) {
-  return html("span", { class: "tag" }, required ? words.required : words.optional);
-}
-
-function memberFieldset(member, index) {
-  const words = t();
-  const id = (name) => `m${index}-${name}`;
-  const box = html("fieldset", { class: "member", "data-index": String(index) },
-    html("legend", {}, words.member(index + 1)));
-  const text = (name, label, attributes, required = false) => {
-    const input = html("input", { id: id(name), ...attributes });
-    input.value = member[name];
-    input.addEventListener("input", () => { member[name] = input.value; });
-    box.append(html("div", { class: "field" },
-      html("label", { for: id(name) }, label, tag(words, required)), input));
-    return input;
-  };
-  const name = text("name", words.name, { autocomplete: index === 0 ? "name" : "off", maxlength: "100" }, index === 0);
-  if (index === 0) name.setAttribute("aria-required", "true");
-  text("kana", words.kana, { autocomplete: "off", maxlength: "100" });
-  text("birthYear", words.birthYear, { inputmode: "numeric", autocomplete: "off", maxlength: "4" });
-  const sex = html("select", { id: id("sex") },
-    ...Object.entries(words.sexes).map(([value, label]) => html("option", { value }, label)));
-  sex.value = member.sex;
-  sex.addEventListener("change", () => { member.sex = sex.value; });
-  box.append(html("div", { class: "field" }, html("label", { for: id("sex") }, words.sex, tag(words, false)), sex));
-  const needs = html("div", { class: "choices" });
-  for (const need of NEEDS) {
-    const box2 = html("input", { type: "checkbox", id: id(`need-${need}`), value: need });
-    box2.checked = member.needs.has(need);
-    box2.addEventListener("change", () => {
-      if (box2.checked) member.needs.add(need);
-      else member.needs.delete(need);
-    });
-    needs.append(html("label", { class: "choice", for: id(`need-${need}`) }, box2, words.needNames[need]));
-  }
-  box.append(html("fieldset", { class: "field" }, html("legend", {}, words.needs, tag(words, false)), needs));
-  if (index > 0) {
-    const remove = html("button", { type: "button", class: "remove" }, words.removeMember(index + 1));
-    remove.addEventListener("click", () => {
-      state.members.splice(index, 1);
-      renderMembers();
-      $("add-member").focus();
-    });
-    box.append(remove);
-  }
-  return box;
+function removeMember(index) {
+  state.members.splice(index, 1);
+  renderMembers();
+  $("add-member").focus();
 }
 
 function renderMembers() {
-  $("members").replaceChildren(...state.members.map(memberFieldset));
+  const words = t();
+  $("members").replaceChildren(...state.members.map((member, index) =>
+    memberFieldset(member, index, { words, onRemove: removeMember, nameAutocomplete: "name" })));
 }
 
 function render() {
@@ -109,32 +63,14 @@ function render() {
 }
 
 // ---- sending ----
-function folded(value) {
-  return value.normalize("NFKC").trim();
-}
-
 function body() {
-  const members = state.members
-    .filter((member, index) => index === 0 || folded(member.name))
-    .map((member) => {
-      const year = Number.parseInt(folded(member.birthYear), 10);
-      return {
-        name: folded(member.name),
-        name_kana: folded(member.kana) || null,
-        birth_year: Number.isFinite(year) ? year : null,
-        sex: member.sex || null,
-        needs: [...member.needs],
-      };
-    });
-  const pets = Number.parseInt(folded($("pets").value || "0"), 10);
-  return {
-    members,
-    pets: Number.isFinite(pets) ? pets : 0,
-    language: $("spoken").value || null,
-    phone: folded($("phone").value) || null,
+  return householdBody(state.members, {
+    pets: $("pets").value,
+    language: $("spoken").value,
+    phone: $("phone").value,
     stay: state.stay,
-    consent_safety_info: $("consent").checked,
-  };
+    consent: $("consent").checked,
+  });
 }
 
 function problems(answer) {

@@ -12,11 +12,12 @@ import { clock, currentLanguage, setLanguage, shelterName } from "../common/i18n
 import { LiveFeed, html } from "../common/feed.js";
 import { SPOKEN } from "../register/strings.js";
 import { strings } from "./strings.js";
+import {
+  blankMember, folded, householdBody, memberFieldset, namedMembers,
+} from "../common/household.js";
 
 const TOKEN_KEY = "shelter.staff.token";
 const SHELTER_KEY = "shelter.staff.shelter";
-const NEEDS = ["elderly", "disability", "wheelchair", "pregnant", "infant", "chronic_illness",
-  "allergy", "medical_care", "foreign_language", "other"];
 const SHELTER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const $ = (id) => document.getElementById(id);
 
@@ -129,10 +130,6 @@ function say(text, { visible = true } = {}) {
   announcer.textContent = "";
   $("notice").textContent = visible ? text : "";
   setTimeout(() => { announcer.textContent = text; }, 60);
-}
-
-function folded(value) {
-  return String(value || "").normalize("NFKC").trim();
 }
 
 // For the filter: width, case and katakana/hiragana do not matter, nor spaces.
@@ -481,73 +478,25 @@ function backToRoster(focusKey = null) {
 }
 
 // ---- the household form (the registration page's fields) ----
-function blankMember() {
-  return { name: "", kana: "", birthYear: "", sex: "", needs: new Set() };
-}
-
-function tag(required) {
-  const words = t();
-  return html("span", { class: "tag" }, required ? words.required : words.optional);
-}
-
-function memberFieldset(member, index) {
-  const words = t();
-  const form = state.form;
-  const id = (name) => `m${index}-${name}`;
-  const box = html("fieldset", { class: "member", "data-index": String(index) },
-    html("legend", {}, words.member(index + 1)));
-  const text = (name, label, attributes, required = false) => {
-    const input = html("input", { id: id(name), autocomplete: "off", ...attributes });
-    input.value = member[name];
-    input.addEventListener("input", () => { member[name] = input.value; });
-    box.append(html("div", { class: "field" }, html("label", { for: id(name) }, label, tag(required)), input));
-    return input;
-  };
-  const name = text("name", words.name, { maxlength: "100" }, index === 0);
-  if (index === 0) name.setAttribute("aria-required", "true");
-  text("kana", words.kana, { maxlength: "100" });
-  text("birthYear", words.birthYear, { inputmode: "numeric", maxlength: "4" });
-  const choices = { ...words.sexChoices };
-  if (member.sex && !(member.sex in choices)) choices[member.sex] = member.sex; // keep what was recorded
-  const sex = html("select", { id: id("sex") },
-    ...Object.entries(choices).map(([value, label]) => html("option", { value }, label)));
-  sex.value = member.sex;
-  sex.addEventListener("change", () => { member.sex = sex.value; });
-  box.append(html("div", { class: "field" }, html("label", { for: id("sex") }, words.sex, tag(false)), sex));
-  const needs = html("div", { class: "choices" });
-  for (const need of NEEDS) {
-    const check = html("input", { type: "checkbox", id: id(`need-${need}`), value: need });
-    check.checked = member.needs.has(need);
-    check.addEventListener("change", () => {
-      if (check.checked) member.needs.add(need);
-      else member.needs.delete(need);
-    });
-    needs.append(html("label", { class: "choice", for: id(`need-${need}`) }, check, words.needNames[need]));
-  }
-  box.append(html("fieldset", { class: "field" }, html("legend", {}, words.needs, tag(false)), needs));
-  if (index > 0) {
-    const remove = html("button", { type: "button", class: "remove" }, words.removeMember(index + 1));
-    remove.addEventListener("click", () => {
-      form.members.splice(index, 1);
-      renderMembers();
-      syncSize();
-      $("add-member").focus();
-    });
-    box.append(remove);
-  }
-  return box;
+function removeMember(index) {
+  state.form.members.splice(index, 1);
+  renderMembers();
+  syncSize();
+  $("add-member").focus();
 }
 
 function renderMembers() {
   if (!state.form) return;
-  $("members").replaceChildren(...state.form.members.map(memberFieldset));
+  const words = t();
+  $("members").replaceChildren(...state.form.members.map((member, index) =>
+    memberFieldset(member, index, { words, onRemove: removeMember })));
 }
 
 // The size follows the members listed, plus the people the record counted without names,
 // until staff type a size themselves.
 function autoSize() {
   const form = state.form;
-  const named = form.members.filter((m, i) => i === 0 || folded(m.name)).length;
+  const named = namedMembers(form.members).length;
   if (form.anonymous) return Math.max(named, form.originalSize);
   return named + Math.max(form.originalSize - form.originalMembers, 0);
 }
@@ -635,28 +584,13 @@ async function openEdit(entry) {
 }
 
 function formBody() {
-  const form = state.form;
-  const members = form.members
-    .filter((member, index) => index === 0 || folded(member.name))
-    .map((member) => {
-      const year = Number.parseInt(folded(member.birthYear), 10);
-      return {
-        name: folded(member.name),
-        name_kana: folded(member.kana) || null,
-        birth_year: Number.isFinite(year) ? year : null,
-        sex: member.sex || null,
-        needs: [...member.needs],
-      };
-    });
-  const pets = Number.parseInt(folded($("pets").value || "0"), 10);
-  return {
-    members,
-    pets: Number.isFinite(pets) ? pets : 0,
-    language: $("spoken").value || null,
-    phone: folded($("phone").value) || null,
-    stay: form.stay,
-    consent_safety_info: $("consent").checked,
-  };
+  return householdBody(state.form.members, {
+    pets: $("pets").value,
+    language: $("spoken").value,
+    phone: $("phone").value,
+    stay: state.form.stay,
+    consent: $("consent").checked,
+  });
 }
 
 async function submitForm(event) {
