@@ -75,6 +75,17 @@ export const STRINGS = {
     sheetReady: (n) => `${n}枚のパスのPDFができました`,
     sheetDownload: "PDFを開く・保存する",
     sheetFailed: "PDFを作れませんでした。枚数を確かめてください。",
+    audit: "個人情報の閲覧・変更の記録（監査ログ）",
+    auditHelp: "名簿や世帯の記録を、いつ、どのトークンで見たか・変えたか。記録そのもの（名前など）は残しません。",
+    auditRefresh: "最新にする",
+    staffLink: "受付デスク（名簿・代理登録）を開く",
+    auditEmpty: "まだ記録はありません。",
+    auditWhen: "日時", auditWho: "だれ（トークン）", auditWhat: "操作", auditWhere: "避難所", auditHousehold: "世帯",
+    auditActions: {
+      roster: "名簿を閲覧", read: "世帯の記録を閲覧", card: "名前入りカードを印刷", register: "職員が代理登録",
+      correct: "記録を訂正", merge: "記録を統合（残した側）", merged_away: "記録を統合（統合された側）",
+      erase: "個人情報を消去", sheet: "事前配布用パスを作成",
+    },
   },
   en: {
     title: "Shelter vacancy",
@@ -152,6 +163,18 @@ export const STRINGS = {
     sheetReady: (n) => `A PDF with ${n} passes is ready`,
     sheetDownload: "Open or save the PDF",
     sheetFailed: "Could not make the PDF. Check the number.",
+    audit: "Who read or changed personal data (audit log)",
+    auditHelp: "When a roster or a household's record was read or changed, and by which token. The data itself (names and so on) is never kept here.",
+    auditRefresh: "Refresh",
+    staffLink: "Open the staff desk (rosters, registering for others)",
+    auditEmpty: "Nothing yet.",
+    auditWhen: "When", auditWho: "Who (token)", auditWhat: "What", auditWhere: "Shelter", auditHousehold: "Household",
+    auditActions: {
+      roster: "Read the roster", read: "Read a household's record", card: "Printed a named card",
+      register: "Registered on someone's behalf", correct: "Corrected a record",
+      merge: "Merged a record into this one", merged_away: "Merged into another record",
+      erase: "Erased personal data", sheet: "Made pre-printed passes",
+    },
   },
 };
 

@@ -192,12 +192,14 @@ function renderStatic() {
     "card-make": words.cardMake, "card-title": words.cardTitle, "card-warning": words.cardWarning,
     "card-print": words.print, "sheet-title": words.sheet, "sheet-help": words.sheetHelp,
     "sheet-count-label": words.sheetCount, "sheet-make": words.sheetMake,
-    "sheet-link": words.sheetDownload,
+    "sheet-link": words.sheetDownload, "audit-title": words.audit, "audit-help": words.auditHelp,
+    "audit-refresh": words.auditRefresh, "staff-link": words.staffLink,
   };
   for (const [id, value] of Object.entries(text)) document.getElementById(id).textContent = value;
   document.getElementById("card-qr").alt = words.cardQr;
   document.getElementById("card-steps").replaceChildren(...words.cardSteps.map((step) => html("li", {}, step)));
   renderCardShelters();
+  renderAudit();
   const button = document.getElementById("language");
   button.textContent = words.language;
   button.setAttribute("aria-label", words.languageLabel);
@@ -212,6 +214,9 @@ function showSignedIn(signedIn) {
   document.getElementById("signed-in").hidden = !signedIn;
   document.getElementById("cards").hidden = !signedIn;
   document.getElementById("sheet").hidden = !signedIn;
+  document.getElementById("audit").hidden = !signedIn;
+  if (signedIn) refreshAudit();
+  else audit = null;
   if (!signedIn) document.getElementById("card").hidden = true;
 }
 
@@ -246,6 +251,54 @@ document.getElementById("card-form").addEventListener("submit", async (event) =>
     [shelter ? shelterName(shelter, lang) : shelterId, label].filter(Boolean).join(" · ");
   document.getElementById("card").hidden = false;
 });
+
+// The audit log: who read or changed personal data, newest first (hq only). Token ids are
+// shown with the label HQ gave each token.
+let audit = null;
+
+async function refreshAudit() {
+  const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` };
+  try {
+    const [entries, tokens] = await Promise.all([
+      fetch("/api/v1/audit?limit=50", { headers, cache: "no-store" }),
+      fetch("/api/v1/tokens", { headers, cache: "no-store" }),
+    ]);
+    if (!entries.ok || !tokens.ok) return;
+    const labels = new Map((await tokens.json()).map((token) => [token.id, token.label]));
+    audit = { entries: await entries.json(), labels };
+  } catch {
+    return; // offline: the next refresh tries again
+  }
+  renderAudit();
+}
+
+function renderAudit() {
+  const box = document.getElementById("audit-table");
+  if (!audit) {
+    box.replaceChildren();
+    return;
+  }
+  const words = t();
+  if (!audit.entries.length) {
+    box.replaceChildren(html("p", { class: "muted" }, words.auditEmpty));
+    return;
+  }
+  const head = html("tr", {}, ...[words.auditWhen, words.auditWho, words.auditWhat, words.auditWhere,
+    words.auditHousehold].map((label) => html("th", { scope: "col" }, label)));
+  const rows = audit.entries.map((entry) => {
+    const label = audit.labels.get(entry.token_id);
+    const who = `${entry.role}${label ? ` · ${label}` : ""} (${entry.token_id})`;
+    return html("tr", { "data-action": entry.action },
+      html("td", {}, new Date(entry.at).toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { hour12: false })),
+      html("td", {}, who),
+      html("td", {}, words.auditActions[entry.action] || entry.action),
+      html("td", {}, entry.shelter_id || ""),
+      html("td", {}, entry.household_id ? `…${entry.household_id.slice(-6)}` : ""));
+  });
+  box.replaceChildren(html("table", { class: "audit" }, html("thead", {}, head), html("tbody", {}, ...rows)));
+}
+
+document.getElementById("audit-refresh").addEventListener("click", refreshAudit);
 
 // Pre-printed passes: N new passes with no name, as an A4 PDF made by the server.
 let sheetUrl = null;

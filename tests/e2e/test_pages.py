@@ -235,3 +235,40 @@ def test_hq_makes_a_sheet_of_pre_printed_passes_that_scan(
         f"{live_server.base}/api/v1/events", json={**body, "pass_code": codes[0]}, headers=HQ
     )
     assert response.status_code == 201 and response.json()["people"] == 1
+
+
+def test_hq_sees_who_read_a_roster_in_the_audit_log(page: Any, live_server: Server) -> None:
+    """Staff read their roster; HQ's dashboard lists that read with the token's label."""
+    made = httpx.post(
+        f"{live_server.base}/api/v1/tokens",
+        json={"role": "staff", "shelter_id": "S03", "label": "田浦 受付係"},
+        headers=HQ,
+    ).json()
+    staff = {"Authorization": f"Bearer {made['token']}"}
+    roster = httpx.get(f"{live_server.base}/api/v1/shelters/S03/roster", headers=staff)
+    assert roster.status_code == 200
+    page.goto(live_server.base + "/dashboard")
+    page.wait_for_selector('.status[data-state="live"]')
+    page.fill("#token", ADMIN)
+    page.click("#signin-button")
+    page.wait_for_selector('table.audit tr[data-action="roster"]')
+    row = page.locator('table.audit tr[data-action="roster"]').first.inner_text()
+    assert "田浦 受付係" in row and "名簿を閲覧" in row and "S03" in row
+    screenshot(page, "dashboard-signed-in")
+
+
+def test_axe_finds_no_serious_violations_on_the_signed_in_dashboard(
+    axe_page: Any, live_server: Server
+) -> None:
+    """HQ's own panels (enrolment cards, pass sheets, audit log) pass WCAG 2.2 AA too."""
+    httpx.post(f"{live_server.base}/api/v1/passes/sheet", json={"count": 1}, headers=HQ)
+    axe_page.goto(live_server.base + "/dashboard")
+    axe_page.wait_for_selector('.status[data-state="live"]')
+    axe_page.fill("#token", ADMIN)
+    axe_page.click("#signin-button")
+    axe_page.wait_for_selector('table.audit tr[data-action="sheet"]')
+    axe_page.click("#card-make")
+    axe_page.wait_for_selector("#card:not([hidden])")
+    assert axe_violations(axe_page) == []
+    axe_page.click("#language")
+    assert axe_violations(axe_page) == [], "en"
