@@ -32,7 +32,8 @@ def serve(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}"
     print(
         f"\n  shelter is starting on {base}\n  Vacancy page: {base}/\n"
-        f"  HQ dashboard: {base}/dashboard\n  API docs: {base}/docs\n"
+        f"  Register for a pass: {base}/register\n  HQ dashboard: {base}/dashboard\n"
+        f"  Staff desk: {base}/staff\n  Entrance kiosk: {base}/kiosk\n  API docs: {base}/docs\n"
         f"  Database: {settings.database_url}\n",
         file=sys.stderr,
         flush=True,
