@@ -33,7 +33,7 @@ const state = {
   recent: [], // {id, label, status, tone, pass_code, at}
   refused: 0,
   result: null, // what the big panel shows: {tone, title, detail, alternatives}
-  walkInCount: 2,
+  walkInCount: 1,
   unauthorized: false,
   offlineSince: navigator.onLine ? null : new Date(),
 };

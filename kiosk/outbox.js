@@ -77,7 +77,6 @@ export class Sync {
     this.delay = 0;
     this.timer = null;
     this.lastSync = null;
-    this.failed = false;
   }
 
   soon() {
@@ -117,7 +116,6 @@ export class Sync {
   }
 
   backoff(serverSays = null) {
-    this.failed = true;
     this.delay = Math.min(this.delay ? this.delay * 2 : 1000, 30000);
     const wait = serverSays !== null ? Math.max(serverSays * 1000, this.delay) : this.delay;
     return { retryIn: wait * (0.8 + Math.random() * 0.4) };
@@ -148,7 +146,6 @@ export class Sync {
     const answered = results.filter((item) => item.event_id);
     await this.outbox.remove(answered.map((item) => item.event_id));
     this.delay = 0;
-    this.failed = false;
     this.lastSync = new Date();
     const sent = new Map(events.map((event) => [event.event_id, event]));
     this.onResults(answered.map((item) => ({ ...item, event: sent.get(item.event_id) })));

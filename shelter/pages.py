@@ -97,11 +97,11 @@ def kiosk_service_worker(request: Request) -> FileResponse:
 def kiosk_vendor(name: str, request: Request) -> FileResponse:
     settings: Settings = request.app.state.settings
     parts = VENDOR.get(name)
-    path = Path(settings.pages_root, "node_modules", *parts) if parts else None
-    if path is None or not path.is_file():
-        raise NotFound(
-            f"No vendor file {name!r}: run `npm ci` (make run does) to install the QR decoder."
-        )
+    if parts is None:
+        raise NotFound(f"No vendor file {name!r}.")
+    path = Path(settings.pages_root, "node_modules", *parts)
+    if not path.is_file():
+        raise NotFound(f"{name} is not installed: run `npm ci` (make run does).")
     media = "application/wasm" if name.endswith(".wasm") else "text/javascript"
     return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache", **NOSNIFF})
 

@@ -1,9 +1,47 @@
 // The household form, shared by registration from home (/register) and the staff desk
 // (/staff): one member's fields, and the body POST/PUT /api/v1/households takes.
 //
-// A page passes its own words; the keys used here are: member, name, kana, birthYear, sex,
-// sexes, needs, needNames, required, optional, removeMember.
+// The form's own words are here (FIELD_WORDS); a page spreads them into its strings and
+// may override them (やさしい日本語 does).
 import { html } from "./feed.js";
+import { STRINGS as PAGES } from "./i18n.js";
+
+export const FIELD_WORDS = {
+  ja: {
+    required: "必須",
+    optional: "任意",
+    member: (n) => `${n}人目`,
+    name: "名前",
+    kana: "ふりがな",
+    birthYear: "生まれた年（西暦）",
+    sex: "性別",
+    sexes: { "": "答えない", female: "女性", male: "男性", other: "その他" },
+    needs: "配慮が必要なこと",
+    needNames: PAGES.ja.needNames,
+    addMember: "＋ 家族を追加",
+    removeMember: (n) => `${n}人目を削除`,
+    household: "世帯のこと",
+    phone: "電話番号",
+    language: "ふだん使う言葉",
+    stay: "どこで過ごしますか",
+  },
+  en: {
+    required: "required",
+    optional: "optional",
+    member: (n) => `Person ${n}`,
+    name: "Name",
+    kana: "Name in kana (reading)",
+    birthYear: "Year of birth",
+    sex: "Sex",
+    sexes: { "": "Prefer not to say", female: "Female", male: "Male", other: "Other" },
+    needs: "Needs special care",
+    needNames: PAGES.en.needNames,
+    addMember: "+ Add a person",
+    removeMember: (n) => `Remove person ${n}`,
+    household: "About the household",
+    phone: "Phone",
+  },
+};
 
 // 要配慮者 categories, in the order the form lists them (shelter/households/schemas.py).
 export const NEEDS = ["elderly", "disability", "wheelchair", "pregnant", "infant",

@@ -201,10 +201,14 @@ def _changed(
     return record, statuses
 
 
-def _publish(hub: Hub, statuses: list[ShelterStatus]) -> None:
-    # After the commit only; HQ's needs breakdown changes with details too.
+async def _change(db: Database, settings: Settings, hub: Hub, work: service.Change) -> Response:
+    """Run a change to a record, then (after the commit only) publish the shelters whose
+    counts moved; HQ's needs breakdown changes with details too. Answers the record."""
+    record, statuses = await run_in_threadpool(_changed, db, settings, work)
     hub.publish(statuses)
     hub.mark_needs_dirty()
+    assert record is not None
+    return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
 @router.put(
@@ -221,17 +225,14 @@ async def correct_household(
     hub: HubDep,
 ) -> Response:
     """Replace a household's details: correct a record, or fill in a pre-printed pass."""
-    record, statuses = await run_in_threadpool(
-        _changed,
+    return await _change(
         db,
         settings,
+        hub,
         lambda session: service.correct(
             session, principal=principal, household_id=household_id, data=data
         ),
     )
-    _publish(hub, statuses)
-    assert record is not None
-    return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
 @router.post(
@@ -248,10 +249,10 @@ async def merge_households(
     hub: HubDep,
 ) -> Response:
     """Merge another record of the same household into this one; its pass keeps working."""
-    record, statuses = await run_in_threadpool(
-        _changed,
+    return await _change(
         db,
         settings,
+        hub,
         lambda session: service.merge(
             session,
             principal=principal,
@@ -259,9 +260,6 @@ async def merge_households(
             from_household_id=data.from_household_id,
         ),
     )
-    _publish(hub, statuses)
-    assert record is not None
-    return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
 @router.delete(
