@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/mixed_load.py [--seconds 60] [--viewers 1000]
 
 One `shelter serve` on SQLite. For ``--seconds``, at once:
-  * `shelter simulate nanao` replays the real Nanao 2024 headcounts, compressed
+  * `bench/simulate.py nanao` replays the real Nanao 2024 headcounts, compressed
     (``--speed``: real seconds per wall second), as batches of walk-ins and check-outs;
   * ``--viewers`` residents poll GET /api/v1/occupancy every 2 s with If-None-Match
     (most answers are 304 until a count changes);
@@ -98,8 +98,7 @@ def main() -> int:
             [
                 sys.executable,
                 "-m",
-                "shelter.cli",
-                "simulate",
+                "bench.simulate",
                 "nanao",
                 "--url",
                 server.base,

@@ -23,8 +23,7 @@ from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.events.router import router as events_router
-from shelter.events.writer import GroupWriter
-from shelter.households import service as households
+from shelter.households import needs
 from shelter.households.router import router as households_router
 from shelter.live import pgbridge
 from shelter.live.hub import Hub
@@ -36,6 +35,8 @@ from shelter.occupancy.router import router as occupancy_router
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.ratelimit import Limits
 from shelter.shelters.router import router as shelters_router
+from shelter.writes.path import WritePath
+from shelter.writes.writer import GroupWriter
 
 log = logging.getLogger("shelter")
 
@@ -70,7 +71,7 @@ def _some_statuses(db: Database, settings: Settings, ids: list[str]) -> list[She
 
 def _needs_json(db: Database) -> str:
     with db.reader() as session:
-        breakdown = households.needs(session)
+        breakdown = needs.breakdown(session)
     return f'{{"type":"needs","data":{breakdown.model_dump_json()}}}'
 
 
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub.bind(asyncio.get_running_loop())
         hub.set_needs_source(lambda: run_in_threadpool(_needs_json, db))
         hub.refresh(await run_in_threadpool(_all_statuses, db, settings))
-        writer = GroupWriter(db, settings, hub)
+        # The one write path; the hub is its publisher (the path itself knows no live feed).
+        writer = GroupWriter(WritePath(db, settings, publisher=hub))
         app.state.writer = writer
         writer.start()
         # Long-lived objects made at start never need scanning again, and a busier young

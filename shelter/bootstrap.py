@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from shelter.config import Settings
 from shelter.db import Database, utcnow
 from shelter.shelters import service as shelters
 from shelter.tables import Meta
+from shelter.writes.path import Change, Unheard, WritePath, done
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SEED_FILE = "ashikita-shelters.csv"
@@ -39,19 +41,27 @@ def seed_csv() -> bytes:
     return resources.files("shelter.shelters").joinpath("data", SEED_FILE).read_bytes()
 
 
-def first_start(session: Session, settings: Settings) -> str | None:
-    """Seed once per database; returns a new admin token when one had to be made."""
+def first_start(session: Session, *, settings: Settings) -> Change[str | None]:
+    """Seed once per database; answers a new admin token when one had to be made."""
     if session.get(Meta, "initialized_at") is not None:
-        return None
+        return done(None)
+    seeded: frozenset[str] = frozenset()
     if settings.seed and shelters.count(session) == 0:
-        result, _ = shelters.import_csv(session, seed_csv(), open_new=True)
+        imported = shelters.import_csv(session, data=seed_csv(), open_new=True)
+        result = imported.answer({})
         if result.skipped:
             raise RuntimeError(f"seed file rows skipped: {result.skipped}")
+        seeded = imported.touched
     secret = None
     if not settings.admin_token:
         _, secret = auth.mint(session, role=Role.hq, shelter_id=None, label="admin (first start)")
     session.add(Meta(key="initialized_at", value=utcnow().isoformat()))
-    return secret
+    return done(secret, touched=seeded)
+
+
+def _first_start(db: Database, settings: Settings) -> str | None:
+    # Through the one write path: a worker already running hears of the seeded shelters.
+    return WritePath(db, settings, Unheard()).run(functools.partial(first_start, settings=settings))
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serializes start-up.
@@ -63,14 +73,12 @@ def bootstrap(db: Database, settings: Settings) -> str | None:
     advisory lock, so migrations run once per deploy and never race."""
     if db.is_sqlite:
         migrate(db)
-        with db.write() as session:
-            return first_start(session, settings)
+        return _first_start(db, settings)
     with db.engine.connect() as lock:
         lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _BOOTSTRAP_LOCK})
         try:
             migrate(db)
-            with db.write() as session:
-                return first_start(session, settings)
+            return _first_start(db, settings)
         finally:
             lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _BOOTSTRAP_LOCK})
             lock.commit()

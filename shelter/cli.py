@@ -1,13 +1,21 @@
-"""`shelter serve | import | token | migrate | check`."""
+"""`shelter serve | import | token | migrate | check`.
+
+(The load driver that replays a surge or Nanao's 2024 headcounts is ``bench/simulate.py``.)
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shelter.config import Settings
+
+if TYPE_CHECKING:
+    from shelter.writes.path import WritePath
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -18,6 +26,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from shelter.live.fastpath import WS_PROTOCOL
     from shelter.logs import uvicorn_config
 
     settings = _settings(args)
@@ -47,6 +56,8 @@ def serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_config=uvicorn_config(args.log_level),
         access_log=False,
+        # The live feed's fast path is written against this protocol (live/fastpath.py).
+        ws=WS_PROTOCOL,
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
         ws_per_message_deflate=settings.ws_per_message_deflate,
@@ -55,46 +66,52 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def import_file(args: argparse.Namespace) -> int:
+def _write_path(settings: Settings) -> WritePath:
+    """The one write path, with no live clients in this process: running workers on
+    PostgreSQL still hear of the change (NOTIFY) and update their own clients."""
     from shelter.bootstrap import migrate
     from shelter.db import Database
+    from shelter.writes.path import Unheard, WritePath
+
+    db = Database(settings.database_url)
+    migrate(db)
+    return WritePath(db, settings, publisher=Unheard())
+
+
+def import_file(args: argparse.Namespace) -> int:
     from shelter.shelters import service
 
     settings = _settings(args)
-    db = Database(settings.database_url)
-    migrate(db)
-    with db.write() as session:
-        result, _ = service.import_csv(session, Path(args.file).read_bytes(), open_new=args.open)
+    path = _write_path(settings)
+    data = Path(args.file).read_bytes()
+    result = path.run(functools.partial(service.import_csv, data=data, open_new=args.open))
     print(f"created {result.created}, updated {result.updated}, skipped {len(result.skipped)}")
     for skipped in result.skipped:
         print(f"  row {skipped.row}: {skipped.reason}")
-    db.dispose()
+    path.close()
     return 0
 
 
 def token(args: argparse.Namespace) -> int:
     from shelter.auth import service as auth
     from shelter.auth.schemas import Role
-    from shelter.bootstrap import migrate
-    from shelter.db import Database
 
     settings = _settings(args)
     role = Role(args.role)
     if role is not Role.hq and not args.shelter:
         print("--shelter is needed for kiosk and staff tokens", file=sys.stderr)
         return 2
-    db = Database(settings.database_url)
-    migrate(db)
-    with db.write() as session:
-        made, secret = auth.mint(
-            session,
+    path = _write_path(settings)
+    made = path.run(
+        functools.partial(
+            auth.issue,
             role=role,
             shelter_id=None if role is Role.hq else args.shelter,
             label=args.label,
         )
-        token_id = made.id
-    print(f"{role.value} token {token_id} (shown once):\n{secret}")
-    db.dispose()
+    )
+    print(f"{role.value} token {made.id} (shown once):\n{made.token}")
+    path.close()
     return 0
 
 
@@ -114,44 +131,17 @@ def migrate_cmd(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     from shelter.db import Database
-    from shelter.events import service
+    from shelter.events import rebuild
 
     db = Database(_settings(args).database_url)
     with db.reader() as session:
-        live, rebuilt = service.live_counts(session), service.rebuild(session)
-        ledger = service.ledger_counts(session)
+        live, rebuilt = rebuild.live_counts(session), rebuild.rebuild(session)
+        ledger = rebuild.ledger_counts(session)
     db.dispose()
     for shelter_id in sorted(live):
         mark = "ok" if live[shelter_id] == rebuilt.get(shelter_id, 0) else "MISMATCH"
         print(f"{shelter_id}\tlive {live[shelter_id]}\tlog {rebuilt.get(shelter_id, 0)}\t{mark}")
     return 0 if live == rebuilt == ledger else 1
-
-
-def simulate(args: argparse.Namespace) -> int:
-    from shelter import simulation
-
-    token = args.token or os.environ.get("SHELTER_ADMIN_TOKEN")
-    if not token:
-        print("give an hq token with --token or SHELTER_ADMIN_TOKEN", file=sys.stderr)
-        return 2
-    driver = simulation.Driver(args.url, token)
-    try:
-        if args.scenario == "surge":
-            simulation.surge(
-                driver, households=args.households, seconds=args.seconds, seed=args.seed
-            )
-        else:
-            data = Path(args.data) if args.data else simulation.default_data()
-            if data is None:
-                print("where is the Nanao data? give --data DIR", file=sys.stderr)
-                return 2
-            simulation.nanao(driver, data=data, speed=args.speed, limit=args.limit_snapshots)
-    except simulation.SimulationError as exc:
-        print(f"simulate: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        driver.close()
-    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -183,22 +173,6 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create or upgrade the schema (and seed a new database)")
     p.add_argument("--db", help=db_help)
     p.set_defaults(run=migrate_cmd)
-
-    p = sub.add_parser("simulate", help="drive a running server with realistic traffic")
-    scenarios = p.add_subparsers(dest="scenario", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default="http://127.0.0.1:8000", help="the running server")
-    common.add_argument("--token", help="an hq token (default: env SHELTER_ADMIN_TOKEN)")
-    s = scenarios.add_parser("surge", parents=[common], help="households arrive, rise and fall")
-    s.add_argument("--households", type=int, default=300, help="households arriving")
-    s.add_argument("--seconds", type=float, default=120, help="over how long")
-    s.add_argument("--seed", type=int, default=1)
-    s.set_defaults(run=simulate)
-    s = scenarios.add_parser("nanao", parents=[common], help="replay Nanao City, Noto 2024")
-    s.add_argument("--speed", type=float, default=100000, help="history seconds per real second")
-    s.add_argument("--data", help="the nanao-2024 folder (default: shared/data/nanao-2024)")
-    s.add_argument("--limit-snapshots", type=int, help="stop after this many snapshots")
-    s.set_defaults(run=simulate)
 
     p = sub.add_parser("check", help="compare live counts with a rebuild from the event log")
     p.add_argument("--db", help=db_help)

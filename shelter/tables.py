@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
@@ -28,6 +29,15 @@ class Shelter(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class Origin(StrEnum):
+    """How a household record began (``Household.origin``); events and households read it."""
+
+    self = "self"  # registered by the household (from home)
+    staff = "staff"  # registered by staff or hq on its behalf
+    walk_in = "walk_in"  # a headcount checked in at the door
+    preprinted = "preprinted"  # a pass from a sheet HQ printed
+
+
 class Household(SQLModel, table=True):
     __tablename__ = "households"
 
@@ -46,7 +56,7 @@ class Household(SQLModel, table=True):
     consent_safety_info: bool = False
     # How the record began: self (registered from home), staff (at the door, on their
     # behalf), walk_in (a headcount at the door), preprinted (a pass from an HQ sheet).
-    origin: str = Field(default="self", max_length=16)
+    origin: str = Field(default=Origin.self.value, max_length=16)
     created_by: str | None = Field(default=None, max_length=32)  # token id, when not self
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Merged into another record of the same household: its pass checks that one in, and

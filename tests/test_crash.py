@@ -12,7 +12,7 @@ import httpx
 
 from shelter.config import Settings
 from shelter.db import Database
-from shelter.events import service as events
+from shelter.events import rebuild
 from tests.conftest import ADMIN, HQ
 from tests.server import Server, start, stop
 
@@ -85,8 +85,8 @@ def test_kill_9_mid_burst_loses_nothing_acknowledged_and_counts_nothing_twice(
             row[0]
             for row in session.connection().exec_driver_sql("SELECT event_id FROM events").all()
         ]
-        live, rebuilt = events.live_counts(session), events.rebuild(session)
-        ledger = events.ledger_counts(session)
+        live, rebuilt = rebuild.live_counts(session), rebuild.rebuild(session)
+        ledger = rebuild.ledger_counts(session)
     db.dispose()
     assert sorted(stored) == sorted(acknowledged)
     assert live == rebuilt == ledger

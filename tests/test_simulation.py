@@ -1,4 +1,4 @@
-"""`shelter simulate surge | nanao` against a real server over HTTP."""
+"""`bench/simulate.py surge | nanao` against a real server over HTTP."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shelter.cli import main
-from shelter.simulation import JST, parse_era_time, read_snapshot
+from bench.simulate import JST, main, parse_era_time, read_snapshot
 from tests.conftest import ADMIN, NANAO_CSV
 from tests.server import free_port, serve
 
@@ -51,7 +50,7 @@ def test_a_surge_leaves_the_server_with_the_simulators_tally(
 ) -> None:
     """30 households over 3 s: the occupancy totals equal what the simulator counted."""
     with serve(tmp_path / "surge.db", env=ENV) as server:
-        argv = ["simulate", "surge", "--url", server.base, "--token", ADMIN]
+        argv = ["surge", "--url", server.base, "--token", ADMIN]
         assert main([*argv, "--households", "30", "--seconds", "3", "--seed", "7"]) == 0
         occupancy = httpx.get(f"{server.base}/api/v1/occupancy").json()
     out = capsys.readouterr().out
@@ -65,7 +64,7 @@ def test_a_surge_leaves_the_server_with_the_simulators_tally(
 def test_the_nanao_replay_reaches_the_fourth_snapshots_headcounts(tmp_path: Path) -> None:
     """After four snapshots each shelter holds its 人数 and the absent ones are closed."""
     with serve(tmp_path / "nanao.db", env=ENV) as server:
-        argv = ["simulate", "nanao", "--url", server.base, "--token", ADMIN, "--data", str(NANAO)]
+        argv = ["nanao", "--url", server.base, "--token", ADMIN, "--data", str(NANAO)]
         assert main([*argv, "--limit-snapshots", "4", "--speed", "1e9"]) == 0
         shelters = {s["id"]: s for s in httpx.get(f"{server.base}/api/v1/shelters").json()}
     files = sorted((NANAO / "history").glob("open_shelter_Nanao-shi_*.csv"))
@@ -87,7 +86,7 @@ def test_a_refused_token_stops_the_simulation_with_a_clear_message(
 ) -> None:
     """A token the server does not know ends the run with exit code 1 and says why."""
     with serve(tmp_path / "refused.db", env=ENV) as server:
-        assert main(["simulate", "surge", "--url", server.base, "--token", "wrong"]) == 1
+        assert main(["surge", "--url", server.base, "--token", "wrong"]) == 1
     assert "token" in capsys.readouterr().err
 
 
@@ -96,5 +95,5 @@ def test_an_unreachable_server_stops_the_simulation_with_a_clear_message(
 ) -> None:
     """Nobody listening on the port: exit code 1 and a message that names the address."""
     url = f"http://127.0.0.1:{free_port()}"
-    assert main(["simulate", "surge", "--url", url, "--token", ADMIN]) == 1
+    assert main(["surge", "--url", url, "--token", ADMIN]) == 1
     assert url in capsys.readouterr().err

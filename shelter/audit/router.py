@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query
 
 from shelter.audit import service
 from shelter.audit.schemas import Action, AuditEntryPublic
-from shelter.deps import HqDep, SessionDep
+from shelter.auth.deps import HqDep
+from shelter.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 

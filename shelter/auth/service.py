@@ -1,4 +1,5 @@
-"""Tokens: minted at random, stored as a hash, looked up on every request.
+"""Tokens: minted at random, stored as a hash, looked up on every request; and what each
+role may do where (``authorize``, the one rule of token scope).
 
 No cache sits between a request and the token table, so a revocation takes effect on the
 very next request.
@@ -6,19 +7,23 @@ very next request.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
-from shelter.auth.schemas import Role, ScopedRole
+from shelter.auth.schemas import Enrolment, Role, TokenCreate, TokenCreated
 from shelter.db import utcnow
 from shelter.errors import Forbidden, NotFound, Unauthorized
+from shelter.qr import qr_png
 from shelter.tables import Shelter, Token
+from shelter.writes.path import Change, done
 
 ADMIN_ID = "admin"
 
@@ -66,19 +71,55 @@ def mint(session: Session, *, role: Role, shelter_id: str | None, label: str) ->
     return token, secret
 
 
-def create_scoped(
-    session: Session, *, role: ScopedRole, shelter_id: str, label: str
-) -> tuple[Token, str]:
-    return mint(session, role=Role(role.value), shelter_id=shelter_id, label=label)
+def _created(token: Token, secret: str) -> TokenCreated:
+    return TokenCreated(
+        id=token.id,
+        token=secret,
+        role=Role(token.role),
+        shelter_id=token.shelter_id,
+        label=token.label,
+    )
 
 
-def revoke(session: Session, *, token_id: str) -> None:
+def issue(
+    session: Session, *, role: Role, shelter_id: str | None, label: str
+) -> Change[TokenCreated]:
+    """A new token of any role (hq too: the command line); the secret only in the answer."""
+    token, secret = mint(session, role=role, shelter_id=shelter_id, label=label)
+    return done(_created(token, secret))
+
+
+def create_scoped(session: Session, *, data: TokenCreate) -> Change[TokenCreated]:
+    """A kiosk or staff token for one shelter."""
+    return issue(session, role=Role(data.role.value), shelter_id=data.shelter_id, label=data.label)
+
+
+def enrol(session: Session, *, data: TokenCreate, base_url: str) -> Change[Enrolment]:
+    """A kiosk or staff token with the QR card that enrols a device when scanned."""
+    token, secret = mint(
+        session, role=Role(data.role.value), shelter_id=data.shelter_id, label=data.label
+    )
+    # The fragment is read by the kiosk page and never reaches a server or its logs.
+    url = f"{base_url.rstrip('/')}/kiosk#enrol={secret}"
+    image = base64.b64encode(qr_png(url, box_size=6)).decode()
+    return done(
+        Enrolment(
+            **_created(token, secret).model_dump(),
+            enrol_url=url,
+            qr_png=f"data:image/png;base64,{image}",
+        )
+    )
+
+
+def revoke(session: Session, *, token_id: str) -> Change[None]:
+    """Revoke a token: refused from its next request on, and dropped by the live feed."""
     token = session.get(Token, token_id)
     if token is None:
         raise NotFound(f"No token with id {token_id!r}.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
+    return done(None, revoked=[token.id])
 
 
 def list_tokens(session: Session) -> list[Token]:
@@ -99,20 +140,40 @@ def label_of(session: Session, principal: Principal) -> str:
     return token.label if token is not None else ""
 
 
-def ensure_hq(principal: Principal) -> None:
-    if not principal.is_hq:
-        raise Forbidden("Only an hq token may do this.")
+class Act(StrEnum):
+    """What a caller may ask to do; who may is decided in ``authorize`` alone."""
+
+    check_in = "check people in or out"
+    personal = "see or change personal data"
+    administer = "do this"
 
 
-def ensure_shelter(principal: Principal, shelter_id: str, *, roles: frozenset[Role]) -> None:
-    """hq may act on every shelter; the given roles only on their own one."""
+# Besides hq (everything, everywhere): the roles that may do each act, in their own shelter.
+_ALLOWED: dict[Act, frozenset[Role]] = {
+    Act.check_in: frozenset({Role.kiosk, Role.staff}),
+    Act.personal: frozenset({Role.staff}),
+    Act.administer: frozenset(),
+}
+
+
+def authorize(principal: Principal, act: Act, *, shelter_id: str | None = None) -> None:
+    """The one rule of token scope: may this caller do ``act`` at ``shelter_id``?
+
+    hq may do everything everywhere. A kiosk or staff token may do only what its role
+    allows, and only at its own shelter; ``shelter_id`` None (a household that is in no
+    shelter now) is nobody's shelter, so only hq may act on it.
+    """
     if principal.is_hq:
         return
-    if principal.role not in roles:
-        raise Forbidden(f"A {principal.role.value} token may not do this.")
-    if principal.shelter_id != shelter_id:
+    if principal.role not in _ALLOWED[act]:
+        if act is Act.administer:
+            raise Forbidden("Only an hq token may do this.")
+        raise Forbidden(f"A {principal.role.value} token may not {act.value}.")
+    if shelter_id is None or principal.shelter_id != shelter_id:
+        if act is Act.personal:
+            # Says nothing of where the household is: that is personal data too.
+            raise Forbidden(
+                "Only staff of the shelter a household is in now, and hq, may see or change "
+                "its personal data."
+            )
         raise Forbidden(f"This token is for shelter {principal.shelter_id!r}, not {shelter_id!r}.")
-
-
-EVENT_ROLES = frozenset({Role.kiosk, Role.staff})
-ROSTER_ROLES = frozenset({Role.staff})

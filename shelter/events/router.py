@@ -1,22 +1,16 @@
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Request, Response
 
-from shelter.deps import BearerDep, LimitsDep
+from shelter.auth.deps import BearerDep
+from shelter.deps import LimitsDep, SettingsDep, WriterDep
 from shelter.errors import UnknownPass
+from shelter.events import service
 from shelter.events.schemas import BatchResult, EventBatch, EventIn, EventResult
-from shelter.events.writer import GroupWriter
 from shelter.ratelimit import client_key, token_key
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 GUESSES = "unknown pass codes from this kiosk or address"
-
-
-def _writer(request: Request) -> GroupWriter:
-    writer: GroupWriter = request.app.state.writer
-    return writer
 
 
 @router.post(
@@ -31,14 +25,19 @@ def _writer(request: Request) -> GroupWriter:
     },
 )
 async def post_event(
-    data: EventIn, request: Request, token: BearerDep, limits: LimitsDep
+    data: EventIn,
+    request: Request,
+    token: BearerDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    writer: WriterDep,
 ) -> Response:
     """Check a household or a walk-in group in or out (idempotent by event_id)."""
     keys = (token_key(token), client_key(request))
     if data.pass_code is not None:
         limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
     try:
-        outcome = await asyncio.wrap_future(_writer(request).event(data, token))
+        outcome = await writer.run_job(service.check_in(settings, data=data, token=token))
     except UnknownPass:
         limits.count(limits.unknown_pass, *keys)
         raise
@@ -56,12 +55,17 @@ async def post_event(
     responses={429: {"description": "Too many unknown pass codes; see Retry-After"}},
 )
 async def post_batch(
-    batch: EventBatch, request: Request, token: BearerDep, limits: LimitsDep
+    batch: EventBatch,
+    request: Request,
+    token: BearerDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+    writer: WriterDep,
 ) -> Response:
     """Upload an offline kiosk's queue; each event is applied, a duplicate, or rejected alone."""
     keys = (token_key(token), client_key(request))
     limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
-    result = await asyncio.wrap_future(_writer(request).batch(batch.events, token))
+    result = await writer.run_job(service.upload(settings, raw=batch.events, token=token))
     misses = sum(1 for item in result.results if item.code == UnknownPass.code)
     if misses:
         limits.count(limits.unknown_pass, *keys, cost=misses)

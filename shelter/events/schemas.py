@@ -84,12 +84,3 @@ class BatchItem(BaseModel):
 
 class BatchResult(BaseModel):
     results: list[BatchItem]
-
-
-class RebuildCheck(BaseModel):
-    """Live counts against a rebuild from the event log."""
-
-    consistent: bool
-    live: dict[str, int]
-    rebuilt: dict[str, int]
-    checked_at: datetime

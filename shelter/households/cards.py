@@ -15,14 +15,13 @@ from __future__ import annotations
 import functools
 import io
 import logging
-import math
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
-from qrcode.constants import ERROR_CORRECT_M
+
+from shelter.qr import qr_fitting
 
 log = logging.getLogger("shelter.cards")
 
@@ -104,20 +103,6 @@ def _fonts(path: Path | None) -> _Fonts:
     return _Fonts(path)
 
 
-def _qr(code: str, box: int) -> Image.Image:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box, border=4)
-    qr.add_data(code, optimize=0)
-    qr.make(fit=True)
-    image: Image.Image = qr.make_image(fill_color="black", back_color="white").get_image()
-    return image.convert("L")
-
-
-def _qr_fitting(code: str, side: int) -> Image.Image:
-    """The QR with the largest whole module size that fits in ``side`` pixels."""
-    modules = _qr(code, 1).width
-    return _qr(code, max(side // modules, 1))
-
-
 def _fit(draw: ImageDraw.ImageDraw, text: str, fonts: _Fonts, size: int, width: int) -> Font:
     """The font at ``size``, or smaller until ``text`` fits in ``width``."""
     while size > 12:
@@ -149,10 +134,10 @@ def draw_card(code: str, *, name: str | None, font: Path | None = None) -> Image
     draw.rounded_rectangle((4, 4, width - 5, height - 5), radius=28, outline=0, width=4)
     title = f"{TITLE_JA}  {TITLE_EN}" if fonts.japanese else TITLE_EN
     draw.text((margin + 8, margin), title, font=fonts.get(52), fill=0)
-    qr = _qr_fitting(code, 540)
+    code_image = qr_fitting(code, 540)
     qr_top = 120
-    card.paste(qr, (margin - 10, qr_top))
-    x = margin + qr.width + 10
+    card.paste(code_image, (margin - 10, qr_top))
+    x = margin + code_image.width + 10
     column = width - x - margin
     y = qr_top + 40
     if name:
@@ -187,9 +172,9 @@ def _sheet_cell(code: str, fonts: _Fonts, size: tuple[int, int]) -> Image.Image:
     margin = 60
     cell = Image.new("L", size, 255)
     draw = ImageDraw.Draw(cell)
-    qr = _qr_fitting(code, 480)
-    cell.paste(qr, (margin - 20, 40))
-    x = margin + qr.width
+    code_image = qr_fitting(code, 480)
+    cell.paste(code_image, (margin - 20, 40))
+    x = margin + code_image.width
     column = width - x - margin
     y = 80
     if fonts.japanese:
@@ -200,7 +185,7 @@ def _sheet_cell(code: str, fonts: _Fonts, size: tuple[int, int]) -> Image.Image:
     note = _lines(fonts, DESK_JA, DESK_EN)[0]
     draw.text((x, y), note, font=_fit(draw, note, fonts, 28, column), fill=0)
     # The name is written by hand across the cell, under the QR, where there is room.
-    y = 40 + qr.width + 110
+    y = 40 + code_image.width + 110
     label = f"{NAME_JA} / {NAME_EN}" if fonts.japanese else NAME_EN
     draw.text((margin, y - 60), label, font=fonts.get(32), fill=0)
     draw.line((margin, y, width - margin, y), fill=0, width=3)
@@ -246,7 +231,3 @@ def sheet_pdf(codes: Sequence[str], *, font: Path | None = None) -> bytes:
         title="避難所パス / Shelter passes",
     )
     return out.getvalue()
-
-
-def pages_for(count: int) -> int:
-    return math.ceil(count / PER_PAGE)

@@ -6,23 +6,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from shelter.audit import service as audit
-from shelter.audit.schemas import Action
-from shelter.auth import service as auth
-from shelter.config import Settings
-from shelter.db import Database
-from shelter.deps import (
-    DatabaseDep,
-    HqDep,
-    HubDep,
-    LimitsDep,
-    OptionalPrincipalDep,
-    PrincipalDep,
-    SessionDep,
-    SettingsDep,
-)
+from shelter.auth.deps import HqDep, OptionalPrincipalDep, PrincipalDep
+from shelter.deps import LimitsDep, SessionDep, SettingsDep, WriterDep
 from shelter.errors import UnknownPass
-from shelter.households import cards, passes, service
+from shelter.households import cards, service
+from shelter.households.needs import breakdown
+from shelter.households.roster import read as read_roster
+from shelter.households.roster import to_csv as roster_csv
 from shelter.households.schemas import (
     HouseholdCreate,
     HouseholdCreated,
@@ -33,12 +23,9 @@ from shelter.households.schemas import (
     PassSheetRequest,
     Roster,
 )
-from shelter.live import pgbridge
-from shelter.live.hub import Hub
-from shelter.occupancy import service as occupancy
-from shelter.occupancy.schemas import ShelterStatus
+from shelter.passes import new_code
+from shelter.qr import qr_png
 from shelter.ratelimit import client_key
-from shelter.shelters import service as shelters
 
 router = APIRouter(prefix="/api/v1", tags=["households"])
 
@@ -59,21 +46,17 @@ PERSONAL: dict[int | str, dict[str, Any]] = {
     status_code=201,
     responses={429: {"description": "Too many registrations; see Retry-After"}},
 )
-def register(
+async def register(
     data: HouseholdCreate,
     request: Request,
-    db: DatabaseDep,
+    writer: WriterDep,
     limits: LimitsDep,
     principal: OptionalPrincipalDep,
 ) -> HouseholdCreated:
     """Register a household (before or on arrival) and get its QR pass code."""
     if principal is None:  # staff registering people at the door are never limited
         limits.take(limits.register, client_key(request), what="registrations from this address")
-    with db.write() as session:
-        household = service.register(session, data, principal=principal)
-        return HouseholdCreated(
-            household_id=household.id, pass_code=household.pass_code, size=household.size
-        )
+    return await writer.run(service.register, data=data, principal=principal)
 
 
 def _pass_for(pass_code: str, request: Request, session: SessionDep, limits: LimitsDep) -> str:
@@ -100,7 +83,7 @@ def pass_png(pass_code: str, request: Request, session: SessionDep, limits: Limi
     """The pass as a QR code that decodes to exactly the pass code."""
     code = _pass_for(pass_code, request, session, limits)
     return Response(
-        passes.qr_png(code),
+        qr_png(code),
         media_type="image/png",
         headers={"Cache-Control": "private, max-age=86400"},
     )
@@ -142,15 +125,15 @@ def pass_card(
         }
     },
 )
-def pass_sheet(
-    data: PassSheetRequest, principal: HqDep, db: DatabaseDep, settings: SettingsDep
+async def pass_sheet(
+    data: PassSheetRequest, principal: HqDep, writer: WriterDep, settings: SettingsDep
 ) -> Response:
     """Print new pre-printed passes (hq): each is a household with no details until used."""
-    codes = [passes.new_code() for _ in range(data.count)]
-    # Drawn before anything is stored: a failure leaves no passes nobody can print.
-    pdf = cards.sheet_pdf(codes, font=settings.card_font)
-    with db.write() as session:
-        service.preprint(session, principal=principal, codes=codes)
+    codes = [new_code() for _ in range(data.count)]
+    # Drawn before anything is stored (and off the event loop): a failure leaves no passes
+    # nobody can print.
+    pdf = await run_in_threadpool(cards.sheet_pdf, codes, font=settings.card_font)
+    await writer.run(service.preprint, principal=principal, codes=codes)
     filename = f"shelter-passes-{date.today().isoformat()}-{len(codes)}.pdf"
     return Response(
         pdf,
@@ -165,10 +148,9 @@ def pass_sheet(
 
 
 @router.get("/households/{household_id}", response_model=HouseholdRecord, responses=PERSONAL)
-def get_household(household_id: str, principal: PrincipalDep, db: DatabaseDep) -> Response:
+async def get_household(household_id: str, principal: PrincipalDep, writer: WriterDep) -> Response:
     """One household's record (staff of the shelter it is in, hq); audited."""
-    with db.write() as session:
-        record = service.read(session, principal=principal, household_id=household_id)
+    record = await writer.run(service.read, principal=principal, household_id=household_id)
     return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
@@ -177,37 +159,19 @@ def get_household(household_id: str, principal: PrincipalDep, db: DatabaseDep) -
     response_class=Response,
     responses={**PNG, **PERSONAL},
 )
-def household_card(
-    household_id: str, principal: PrincipalDep, db: DatabaseDep, settings: SettingsDep
+async def household_card(
+    household_id: str, principal: PrincipalDep, writer: WriterDep, settings: SettingsDep
 ) -> Response:
     """The household's pass card with its name (staff of the shelter it is in, hq); audited."""
-    with db.write() as session:
-        code, name = service.card(session, principal=principal, household_id=household_id)
+    code, name = await writer.run(service.card, principal=principal, household_id=household_id)
     return Response(
-        cards.card_png(code, name=name, font=settings.card_font),
+        await run_in_threadpool(cards.card_png, code, name=name, font=settings.card_font),
         media_type="image/png",
         headers=NO_STORE,
     )
 
 
-def _changed(
-    db: Database, settings: Settings, work: service.Change
-) -> tuple[HouseholdRecord | None, list[ShelterStatus]]:
-    """Run a change in one transaction; the statuses of shelters whose counts moved."""
-    with db.write() as session:
-        record, touched = work(session)
-        statuses = occupancy.statuses_by_id(session.connection(), settings, sorted(touched))
-        pgbridge.signal(session, statuses)
-    return record, statuses
-
-
-async def _change(db: Database, settings: Settings, hub: Hub, work: service.Change) -> Response:
-    """Run a change to a record, then (after the commit only) publish the shelters whose
-    counts moved; HQ's needs breakdown changes with details too. Answers the record."""
-    record, statuses = await run_in_threadpool(_changed, db, settings, work)
-    hub.publish(statuses)
-    hub.mark_needs_dirty()
-    assert record is not None
+def _record(record: HouseholdRecord) -> Response:
     return Response(record.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
@@ -220,18 +184,11 @@ async def correct_household(
     household_id: str,
     data: HouseholdUpdate,
     principal: PrincipalDep,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    hub: HubDep,
+    writer: WriterDep,
 ) -> Response:
     """Replace a household's details: correct a record, or fill in a pre-printed pass."""
-    return await _change(
-        db,
-        settings,
-        hub,
-        lambda session: service.correct(
-            session, principal=principal, household_id=household_id, data=data
-        ),
+    return _record(
+        await writer.run(service.correct, principal=principal, household_id=household_id, data=data)
     )
 
 
@@ -244,21 +201,16 @@ async def merge_households(
     household_id: str,
     data: MergeRequest,
     principal: PrincipalDep,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    hub: HubDep,
+    writer: WriterDep,
 ) -> Response:
     """Merge another record of the same household into this one; its pass keeps working."""
-    return await _change(
-        db,
-        settings,
-        hub,
-        lambda session: service.merge(
-            session,
+    return _record(
+        await writer.run(
+            service.merge,
             principal=principal,
             household_id=household_id,
             from_household_id=data.from_household_id,
-        ),
+        )
     )
 
 
@@ -269,16 +221,10 @@ async def merge_households(
     responses={**PERSONAL, 409: {"description": "Merged"}},
 )
 async def erase_household(
-    household_id: str, principal: PrincipalDep, db: DatabaseDep, hub: HubDep
+    household_id: str, principal: PrincipalDep, writer: WriterDep
 ) -> Response:
     """Erase a household's personal data (hq, staff of its shelter); its counts stay."""
-
-    def run() -> None:
-        with db.write() as session:
-            service.erase(session, principal=principal, household_id=household_id)
-
-    await run_in_threadpool(run)
-    hub.mark_needs_dirty()
+    await writer.run(service.erase, principal=principal, household_id=household_id)
     return Response(status_code=204)
 
 
@@ -287,29 +233,19 @@ async def erase_household(
     response_model=Roster,
     responses={200: {"content": {"text/csv": {}}}, 404: {"description": "Unknown shelter"}},
 )
-def roster(
+async def roster(
     shelter_id: str,
     principal: PrincipalDep,
-    db: DatabaseDep,
+    writer: WriterDep,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     """Who is in the shelter now, with members and needs (staff of that shelter, hq)."""
-    auth.ensure_shelter(principal, shelter_id, roles=auth.ROSTER_ROLES)
-    with db.write() as session:
-        shelters.get(session, shelter_id)
-        data = service.roster(session, shelter_id=shelter_id)
-        audit.record(
-            session,
-            principal=principal,
-            action=Action.roster,
-            shelter_id=shelter_id,
-            detail=f"{format}, {data.households} households",
-        )
+    data = await writer.run(read_roster, principal=principal, shelter_id=shelter_id, purpose=format)
     headers = dict(NO_STORE)
     if format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="roster-{shelter_id}.csv"'
         return Response(
-            service.roster_csv(data).encode("utf-8"),
+            roster_csv(data).encode("utf-8"),
             media_type="text/csv; charset=utf-8",
             headers=headers,
         )
@@ -319,4 +255,4 @@ def roster(
 @router.get("/needs")
 def needs(_: HqDep, session: SessionDep) -> NeedsBreakdown:
     """People who need special care (要配慮者) and pets, counted per shelter (hq)."""
-    return service.needs(session)
+    return breakdown(session)

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shelter.tables import Origin
 from shelter.text import Line, RequiredLine
 
 
@@ -108,15 +109,6 @@ class MemberPublic(BaseModel):
     birth_year: int | None
     sex: str | None
     needs: list[str]
-
-
-class Origin(StrEnum):
-    """How a record began."""
-
-    self = "self"  # registered by the household (from home)
-    staff = "staff"  # registered by staff or hq on its behalf
-    walk_in = "walk_in"  # a headcount checked in at the door
-    preprinted = "preprinted"  # a pass from a sheet HQ printed
 
 
 class RosterEntry(BaseModel):

@@ -1,17 +1,18 @@
-"""Households: registering, passes, who is inside a shelter now, and the record itself.
+"""A household's record: registering, pre-printed passes, reading, correcting, merging,
+erasing. (Who is inside a shelter now: ``roster.py``; needs counted per shelter: ``needs.py``.)
 
 Personal and needs data go only to staff of the shelter a household is in now, and to hq
-(``ensure_may_see``); every read or change of it leaves an audit entry in the same
-transaction. Corrections and merges that change how many people a household is refold its
-event history (``events.settle``), so the counts stay what a rebuild from the log gives.
+(``auth.authorize`` with ``Act.personal``); every read or change of it leaves an audit
+entry in the same transaction. Every function here is a work for the write path
+(``writes/path.py``): it returns a ``Change`` naming the shelters whose counts moved.
+Corrections and merges that change how many people a household is refold its event
+history (``events.counts.settle``), so the counts stay what a rebuild from the log gives.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
@@ -21,31 +22,28 @@ from shelter.audit.schemas import Action
 from shelter.auth import service as auth
 from shelter.auth.schemas import Role
 from shelter.db import utcnow
-from shelter.errors import Conflict, Forbidden, Invalid, NotFound, UnknownPass
-from shelter.events import service as events
+from shelter.errors import Conflict, Invalid, NotFound, UnknownPass
+from shelter.events import counts
 from shelter.events.timeline import Presence
-from shelter.households import passes
 from shelter.households.schemas import (
     HouseholdCreate,
+    HouseholdCreated,
     HouseholdRecord,
     HouseholdUpdate,
     MemberIn,
     MemberPublic,
-    Need,
-    NeedsBreakdown,
-    Origin,
-    Roster,
-    RosterEntry,
-    ShelterNeeds,
     Stay,
 )
-from shelter.tables import Household, Member, Shelter
+from shelter.passes import new_code, normalize
+from shelter.tables import Household, Member, Origin
+from shelter.writes import locks
+from shelter.writes.path import Change, done
 
 
 def _new_household(session: Session, **fields: object) -> Household:
     household = Household(
         id=uuid.uuid4().hex,
-        pass_code=passes.new_code(),
+        pass_code=new_code(),
         **fields,  # type: ignore[arg-type]
     )
     session.add(household)
@@ -70,8 +68,8 @@ def _add_members(
 
 
 def register(
-    session: Session, data: HouseholdCreate, *, principal: auth.Principal | None = None
-) -> Household:
+    session: Session, *, data: HouseholdCreate, principal: auth.Principal | None = None
+) -> Change[HouseholdCreated]:
     """A new household and its pass; staff and hq registering on someone's behalf are audited."""
     on_behalf = principal is not None and principal.role in (Role.staff, Role.hq)
     household = _new_household(
@@ -95,12 +93,16 @@ def register(
             shelter_id=principal.shelter_id,
         )
     session.flush()
-    return household
+    return done(
+        HouseholdCreated(
+            household_id=household.id, pass_code=household.pass_code, size=household.size
+        )
+    )
 
 
-def preprint(session: Session, *, principal: auth.Principal, codes: Sequence[str]) -> None:
+def preprint(session: Session, *, principal: auth.Principal, codes: Sequence[str]) -> Change[None]:
     """Blank households for a sheet of pre-printed passes (hq): one person each until used."""
-    auth.ensure_hq(principal)
+    auth.authorize(principal, auth.Act.administer)
     for code in codes:
         session.add(
             Household(
@@ -114,10 +116,11 @@ def preprint(session: Session, *, principal: auth.Principal, codes: Sequence[str
         )
     audit.record(session, principal=principal, action=Action.sheet, detail=f"{len(codes)} passes")
     session.flush()
+    return done(None)
 
 
 def by_pass(session: Session, code: str) -> Household:
-    normalized = passes.normalize(code)
+    normalized = normalize(code)
     household = (
         session.exec(select(Household).where(Household.pass_code == normalized)).first()
         if normalized
@@ -128,164 +131,12 @@ def by_pass(session: Session, code: str) -> Household:
     return household
 
 
-def roster(session: Session, *, shelter_id: str) -> Roster:
-    households = session.exec(
-        select(Household)
-        .where(Household.shelter_id == shelter_id, col(Household.present) > 0)
-        .order_by(col(Household.since), col(Household.id))
-    ).all()
-    ids = [h.id for h in households]
-    members: dict[str, list[Member]] = {h: [] for h in ids}
-    if ids:
-        for member in session.exec(
-            select(Member)
-            .where(col(Member.household_id).in_(ids))
-            .order_by(col(Member.household_id), col(Member.position))
-        ).all():
-            members[member.household_id].append(member)
-    entries = [
-        RosterEntry(
-            household_id=h.id,
-            pass_code=h.pass_code,
-            anonymous=h.anonymous,
-            size=h.size,
-            present=h.present,
-            since=h.since,
-            pets=h.pets,
-            language=h.language,
-            phone=h.phone,
-            stay=Stay(h.stay) if h.stay else None,
-            consent_safety_info=h.consent_safety_info,
-            members=[
-                MemberPublic(
-                    name=m.name,
-                    name_kana=m.name_kana,
-                    birth_year=m.birth_year,
-                    sex=m.sex,
-                    needs=list(m.needs),
-                )
-                for m in members[h.id]
-            ],
-        )
-        for h in households
-    ]
-    return Roster(
-        shelter_id=shelter_id,
-        as_of=utcnow(),
-        households=len(entries),
-        people=sum(e.present for e in entries),
-        entries=entries,
-    )
-
-
-ROSTER_CSV_COLUMNS = (
-    "household_id",
-    "present",
-    "size",
-    "since",
-    "member",
-    "name",
-    "name_kana",
-    "birth_year",
-    "sex",
-    "needs",
-    "pets",
-    "language",
-    "phone",
-)
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ runs as a formula in Excel: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def roster_csv(data: Roster) -> str:
-    """One row per member (walk-in groups: one row), in UTF-8 with BOM so Excel reads it."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ROSTER_CSV_COLUMNS)
-    for entry in data.entries:
-        since = entry.since.isoformat() if entry.since else ""
-        rows: list[MemberPublic | None] = list(entry.members) or [None]
-        for index, member in enumerate(rows, start=1):
-            writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        entry.household_id,
-                        entry.present,
-                        entry.size,
-                        since,
-                        index if member else "",
-                        member.name if member else "(walk-in)",
-                        member.name_kana if member else "",
-                        member.birth_year if member else "",
-                        member.sex if member else "",
-                        " ".join(member.needs) if member else "",
-                        entry.pets,
-                        entry.language,
-                        entry.phone,
-                    )
-                ]
-            )
-    return out.getvalue()
-
-
-def needs(session: Session) -> NeedsBreakdown:
-    """Per shelter: households and people inside, pets, and people with each need.
-
-    When only part of a household is inside, its members' needs are still counted: the
-    roster does not record which members came, and HQ would rather over-plan care.
-    """
-    shelters = {
-        sid: ShelterNeeds(households=0, people=0, pets=0, needs={n.value: 0 for n in Need})
-        for sid in session.exec(select(Shelter.id)).all()
-    }
-    present = session.exec(
-        select(Household.id, Household.shelter_id, Household.present, Household.pets).where(
-            col(Household.present) > 0
-        )
-    ).all()
-    where: dict[str, str] = {}
-    for household_id, shelter_id, people, pets in present:
-        if shelter_id is None:
-            continue
-        entry = shelters[shelter_id]
-        entry.households += 1
-        entry.people += people
-        entry.pets += pets
-        where[household_id] = shelter_id
-    if where:
-        for household_id, member_needs in session.exec(
-            select(Member.household_id, Member.needs).where(col(Member.household_id).in_(where))
-        ).all():
-            for need in set(member_needs):
-                counts = shelters[where[household_id]].needs
-                counts[need] = counts.get(need, 0) + 1
-    return NeedsBreakdown(as_of=utcnow(), shelters=shelters)
-
-
-# A change to one or two records: the record after it, and the shelters whose counts moved.
-Change = Callable[[Session], tuple[HouseholdRecord, list[str]]]
-
-
 # -- one household's record: who may see it, reading, correcting, merging, erasing --------
 
 
 def ensure_may_see(principal: auth.Principal, household: Household) -> None:
     """Personal data: hq, or staff of the shelter the household is in now. Never a kiosk."""
-    if principal.is_hq:
-        return
-    if principal.role not in auth.ROSTER_ROLES:
-        raise Forbidden(f"A {principal.role.value} token never sees personal data.")
-    if household.shelter_id is None or household.shelter_id != principal.shelter_id:
-        raise Forbidden(
-            "Only staff of the shelter this household is in now, and hq, may see or change "
-            "its record."
-        )
+    auth.authorize(principal, auth.Act.personal, shelter_id=household.shelter_id)
 
 
 def _members_of(session: Session, household_id: str) -> list[Member]:
@@ -298,7 +149,7 @@ def _members_of(session: Session, household_id: str) -> list[Member]:
     )
 
 
-def _public(member: Member) -> MemberPublic:
+def public(member: Member) -> MemberPublic:
     return MemberPublic(
         name=member.name,
         name_kana=member.name_kana,
@@ -320,7 +171,7 @@ def to_record(session: Session, household: Household) -> HouseholdRecord:
         phone=household.phone,
         stay=Stay(household.stay) if household.stay else None,
         consent_safety_info=household.consent_safety_info,
-        members=[_public(m) for m in _members_of(session, household.id)],
+        members=[public(m) for m in _members_of(session, household.id)],
         shelter_id=household.shelter_id,
         present=household.present,
         since=household.since,
@@ -334,21 +185,13 @@ def to_record(session: Session, household: Household) -> HouseholdRecord:
 def _locked(session: Session, ids: Sequence[str]) -> dict[str, Household]:
     """The households, locked for a change; 404 for one that does not exist.
 
-    On PostgreSQL their shelters are locked first, in id order, as the check-in path does,
-    so a correction and a check-in of the same household queue instead of deadlocking.
+    Their shelters are locked first (``writes/locks.py``), as the check-in path does, so a
+    correction and a check-in of the same household queue instead of deadlocking.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        shelters = session.exec(
-            select(Household.shelter_id).where(col(Household.id).in_(ids))
-        ).all()
-        named = sorted({sid for sid in shelters if sid is not None})
-        if named:
-            session.exec(
-                select(Shelter.id)
-                .where(col(Shelter.id).in_(named))
-                .order_by(col(Shelter.id))
-                .with_for_update()
-            ).all()
+    locks.take(
+        session,
+        session.exec(select(Household.shelter_id).where(col(Household.id).in_(ids))).all(),
+    )
     found = {
         h.id: h
         for h in session.exec(
@@ -378,7 +221,9 @@ def _ensure_current(household: Household) -> None:
         )
 
 
-def read(session: Session, *, principal: auth.Principal, household_id: str) -> HouseholdRecord:
+def read(
+    session: Session, *, principal: auth.Principal, household_id: str
+) -> Change[HouseholdRecord]:
     """The record, for staff of its shelter and hq; audited."""
     household = _get(session, household_id)
     ensure_may_see(principal, household)
@@ -389,7 +234,7 @@ def read(session: Session, *, principal: auth.Principal, household_id: str) -> H
         household_id=household.id,
         shelter_id=household.shelter_id,
     )
-    return to_record(session, household)
+    return done(to_record(session, household))
 
 
 def card_name(household: Household, members: Sequence[Member]) -> str | None:
@@ -402,7 +247,7 @@ def card_name(household: Household, members: Sequence[Member]) -> str | None:
 
 def card(
     session: Session, *, principal: auth.Principal, household_id: str
-) -> tuple[str, str | None]:
+) -> Change[tuple[str, str | None]]:
     """The pass code and the name to print on the household's card; audited."""
     household = _get(session, household_id)
     ensure_may_see(principal, household)
@@ -413,15 +258,15 @@ def card(
         household_id=household.id,
         shelter_id=household.shelter_id,
     )
-    return household.pass_code, card_name(household, _members_of(session, household.id))
+    return done((household.pass_code, card_name(household, _members_of(session, household.id))))
 
 
 def correct(
     session: Session, *, principal: auth.Principal, household_id: str, data: HouseholdUpdate
-) -> tuple[HouseholdRecord, list[str]]:
+) -> Change[HouseholdRecord]:
     """Replace a household's details (a correction, or details for a blank pass).
 
-    Returns the record and the shelters whose counts moved (a new size refolds the history).
+    A new size refolds the history, so the shelter it is in may count differently.
     """
     household = _locked(session, [household_id])[household_id]
     _ensure_current(household)
@@ -451,9 +296,9 @@ def correct(
         shelter_id=household.shelter_id,
     )
     session.flush()
-    touched = events.settle(session, household_id=household.id, size=size)
+    touched = counts.settle(session, household_id=household.id, size=size)
     session.refresh(household)
-    return to_record(session, household), touched
+    return done(to_record(session, household), touched=touched, needs=True)
 
 
 def _merged_size(into: Household, other: Household) -> int:
@@ -466,7 +311,7 @@ def _merged_size(into: Household, other: Household) -> int:
 
 def merge(
     session: Session, *, principal: auth.Principal, household_id: str, from_household_id: str
-) -> tuple[HouseholdRecord, list[str]]:
+) -> Change[HouseholdRecord]:
     """Merge another record of the same household into this one.
 
     The other record's members are appended; its pass keeps working and checks this
@@ -525,12 +370,12 @@ def merge(
             detail=detail,
         )
     session.flush()
-    touched = events.settle(session, household_id=into.id, size=size, absorbed=[absorbed])
+    touched = counts.settle(session, household_id=into.id, size=size, absorbed=[absorbed])
     session.refresh(into)
-    return to_record(session, into), touched
+    return done(to_record(session, into), touched=touched, needs=True)
 
 
-def erase(session: Session, *, principal: auth.Principal, household_id: str) -> None:
+def erase(session: Session, *, principal: auth.Principal, household_id: str) -> Change[None]:
     """Erase a household's personal data; the row, its size and its events stay and count."""
     household = _locked(session, [household_id])[household_id]
     _ensure_current(household)
@@ -549,3 +394,4 @@ def erase(session: Session, *, principal: auth.Principal, household_id: str) -> 
         shelter_id=household.shelter_id,
     )
     session.flush()
+    return done(None, needs=True)

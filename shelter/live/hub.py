@@ -1,9 +1,11 @@
 """The live fan-out: one publish path from committed changes to every websocket client.
 
 Flow:
-1. A service changes counts inside a transaction. Only after the commit does the router
-   call ``Hub.publish(statuses)``, from whatever thread it runs in, so nobody is ever told
-   about a change that could still roll back.
+1. Every write goes through the one write path (``writes/path.py``), which reads the
+   changed shelters inside the transaction and, only after the commit, calls
+   ``Hub.publish(statuses)`` from its thread, so nobody is ever told about a change that
+   could still roll back. The hub is that path's ``Publisher``; the app wires it in, and
+   nothing below the app imports this module.
 2. ``publish`` hops onto the event loop (``call_soon_threadsafe``). There the hub keeps
    the newest ``ShelterStatus`` of every shelter (by ``version``; an older one is dropped),
    encodes each update message once, whatever the number of clients, and puts it in an
@@ -24,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -119,6 +121,7 @@ class Subscriber:
         "closed",
         "is_hq",
         "pending",
+        "token_id",
     )
 
     def __init__(
@@ -132,6 +135,7 @@ class Subscriber:
         self._holding = False
         self.pending: dict[str, str] = {}
         self.is_hq = False
+        self.token_id: str | None = None  # the token that made it hq, to drop on revocation
         self.closed = False
 
     def hold(self) -> None:
@@ -238,12 +242,10 @@ class Hub:
 
     # -- the publish path -----------------------------------------------------------------
 
-    def publish(self, statuses: Iterable[ShelterStatus]) -> None:
+    def publish(self, statuses: Sequence[ShelterStatus]) -> None:
         """Call after commit only, from any thread."""
-        batch = list(statuses)
-        if not batch or self._loop is None or self._loop.is_closed():
-            return
-        self._loop.call_soon_threadsafe(self._apply, batch)
+        if statuses:
+            self._on_loop(self._apply, list(statuses))
 
     def refresh(self, statuses: Iterable[ShelterStatus]) -> None:
         """Merge states read from the database; publishes only what is newer. Loop thread."""
@@ -337,7 +339,30 @@ class Hub:
             await asyncio.sleep(interval)
 
     def mark_needs_dirty(self) -> None:
+        """Loop thread only."""
         self._needs_dirty.set()
+
+    def needs_changed(self) -> None:
+        """People's details changed (a correction, a merge, an erasure). Any thread."""
+        self._on_loop(self._needs_dirty.set)
+
+    def revoked(self, token_ids: Sequence[str]) -> None:
+        """These tokens were revoked: their clients stop getting hq's data. Any thread."""
+        self._on_loop(self.demote, list(token_ids))
+
+    def demote(self, token_ids: Sequence[str]) -> None:
+        """Loop thread: clients signed in with these tokens become public viewers again."""
+        gone = set(token_ids)
+        for subscriber in self._subscribers:
+            if subscriber.is_hq and subscriber.token_id in gone:
+                subscriber.is_hq = False
+                subscriber.token_id = None
+                subscriber.offer("\x00auth", dumps({"type": "auth", "role": None}))
+
+    def _on_loop(self, callback: Callable[..., None], *args: object) -> None:
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(callback, *args)
 
 
 def dumps(payload: dict[str, object]) -> str:

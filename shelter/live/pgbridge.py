@@ -1,10 +1,11 @@
 """Live updates across workers: PostgreSQL LISTEN/NOTIFY as a signal to re-read.
 
-Flow: every transaction that changes a shelter also runs ``pg_notify`` with only
-``{"shelter_id", "version"}`` (delivered by PostgreSQL when, and only if, it commits).
-Each worker keeps one listening connection; a burst of notifications is gathered for a
-moment, the named shelters are re-read from the database, and the fresh statuses go to the
-worker's own hub, which drops any version it has already delivered.
+Flow: the write path signals every change with ``pg_notify`` (``writes/notify.py``):
+``{"shelter_id", "version"}`` for a shelter, ``{"revoked": token_id}`` for a token, sent
+by PostgreSQL when, and only if, the transaction commits. Each worker keeps one listening
+connection; a burst of notifications is gathered for a moment, the named shelters are
+re-read from the database, and the fresh statuses go to the worker's own hub, which drops
+any version it has already delivered. A revoked token is dropped from the hub's clients.
 
 A NOTIFY is not stored: a listener that was away (PostgreSQL restarted, the network
 dropped) may have missed some. So after every (re)connect it re-reads every shelter, and a
@@ -17,32 +18,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 
 import psycopg
-from sqlalchemy import text
 from sqlalchemy.engine.url import make_url
-from sqlmodel import Session
 
 from shelter.live.hub import Hub
 from shelter.occupancy.schemas import ShelterStatus
+from shelter.writes.notify import CHANNEL
 
 log = logging.getLogger("shelter.live")
 
-CHANNEL = "shelter_changes"
 GATHER_SECONDS = 0.05
 PROBE_EVERY_SECONDS = 5.0
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
-
-
-def signal(session: Session, statuses: Iterable[ShelterStatus]) -> None:
-    """Tell every worker these shelters changed; delivered on commit. No-op on SQLite."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    for status in statuses:
-        payload = json.dumps({"shelter_id": status.id, "version": status.version})
-        connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
 
 
 def conninfo(sqlalchemy_url: str) -> str:
@@ -90,11 +78,18 @@ async def _follow(
     quiet = 0.0
     while True:
         changed: set[str] = set()
+        revoked: set[str] = set()
         async for notify in conn.notifies(timeout=GATHER_SECONDS):
             try:
-                changed.add(str(json.loads(notify.payload)["shelter_id"]))
+                payload = json.loads(notify.payload)
+                if "revoked" in payload:
+                    revoked.add(str(payload["revoked"]))
+                else:
+                    changed.add(str(payload["shelter_id"]))
             except (ValueError, KeyError, TypeError):
                 log.warning("ignored a malformed notification")
+        if revoked:
+            hub.demote(sorted(revoked))
         if changed:
             quiet = 0.0
             hub.refresh(await read_some(sorted(changed)))

@@ -23,14 +23,13 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
-from websockets.protocol import State
-from websockets.server import ServerProtocol
 
 from shelter.auth import service as auth
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.errors import ShelterError
-from shelter.live.hub import NEEDS_KEY, Hub, Subscriber, Write, dumps
+from shelter.live.fastpath import direct_writer, release_handshake
+from shelter.live.hub import NEEDS_KEY, Hub, Subscriber, dumps
 
 log = logging.getLogger("shelter.live")
 router = APIRouter()
@@ -62,68 +61,6 @@ def live_stats(request: Request) -> dict[str, int]:
         "direct": hub.direct_count,
         "released": hub.released_count,
     }
-
-
-def direct_writer(send: Send) -> Write | None:
-    """Pre-framed writes to the socket under ``send``, when the server is uvicorn's.
-
-    Half the cost of sending one update to 10,000 clients was framing the same bytes
-    10,000 times on the way through the websocket protocol (benchmarks.md). With uvicorn's
-    websockets (sans-I/O) protocol behind ``send``, the hub frames each message once and
-    this writes the bytes to the transport, exactly as the protocol's own send would after
-    ``await writable.wait()``: only while the connection is open, has no extension that
-    would change the frames (no permessage-deflate), and its socket is not paused. Any
-    other server, or any other moment, gets ``None``/``False`` and the ordinary ASGI send.
-    ``GET /api/v1/live/stats`` shows how many clients use it, and a test checks it is on.
-    """
-    protocol = getattr(send, "__self__", None)
-    transport: Any = getattr(protocol, "transport", None)
-    writable = getattr(protocol, "writable", None)
-    conn = getattr(protocol, "conn", None)
-    if not (
-        isinstance(conn, ServerProtocol)
-        and isinstance(writable, asyncio.Event)
-        and callable(getattr(transport, "write", None))  # asyncio's or uvloop's transport
-        and callable(getattr(transport, "is_closing", None))
-        and not conn.extensions
-    ):
-        return None
-
-    def write(frame: bytes) -> bool:
-        if (
-            conn.state is not State.OPEN
-            or getattr(protocol, "close_sent", True)
-            or not writable.is_set()
-            or transport.is_closing()
-        ):
-            return False
-        transport.write(frame)
-        return True
-
-    return write
-
-
-def release_handshake(send: Send, scope: Scope) -> bool:
-    """Let go of what only the handshake needed, once the socket is open.
-
-    uvicorn's websockets (sans-I/O) protocol keeps the handshake's request and response,
-    and the scope keeps every request header, for the whole life of the connection: about
-    4 KB a client that nothing reads again (the Origin check is done; uvicorn's own log
-    lines use only the client address and path). Like ``direct_writer``, this touches the
-    protocol behind ``send`` only when it is uvicorn's and the handshake is complete.
-    """
-    protocol: Any = getattr(send, "__self__", None)
-    if not (
-        isinstance(getattr(protocol, "conn", None), ServerProtocol)
-        and getattr(protocol, "handshake_complete", False) is True
-        and hasattr(protocol, "request")
-        and hasattr(protocol, "response")
-    ):
-        return False
-    protocol.request = None
-    protocol.response = None
-    scope["headers"] = []
-    return True
 
 
 class LiveFeed:
@@ -209,7 +146,9 @@ async def _understand(
         return
     if not isinstance(body, dict) or body.get("type") != "auth":
         return
-    subscriber.is_hq = await _authenticate(db, settings, body.get("token"))
+    principal = await _authenticate(db, settings, body.get("token"))
+    subscriber.is_hq = principal is not None and principal.is_hq
+    subscriber.token_id = principal.token_id if subscriber.is_hq and principal else None
     subscriber.offer(
         "\x00auth", dumps({"type": "auth", "role": "hq" if subscriber.is_hq else None})
     )
@@ -220,16 +159,15 @@ async def _understand(
         hub.mark_needs_dirty()
 
 
-async def _authenticate(db: Database, settings: Settings, token: object) -> bool:
+async def _authenticate(db: Database, settings: Settings, token: object) -> auth.Principal | None:
     if not isinstance(token, str) or not token:
-        return False
+        return None
 
     def check() -> auth.Principal:
         with db.reader() as session:
             return auth.authenticate(session, secret=token, admin_token=settings.admin_token)
 
     try:
-        principal = await run_in_threadpool(check)
+        return await run_in_threadpool(check)
     except ShelterError:
-        return False
-    return principal.is_hq
+        return None

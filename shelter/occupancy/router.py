@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Header, Query, Response
+from typing import Annotated
 
-from shelter.deps import HubDep, SessionDep, SettingsDep
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from shelter.deps import SessionDep, SettingsDep
 from shelter.occupancy import service
 from shelter.occupancy.schemas import Flows, Occupancy
 
 router = APIRouter(prefix="/api/v1", tags=["occupancy"])
+
+
+async def get_board(request: Request) -> service.Board:
+    """What the app wired in as the live state (the live hub)."""
+    board: service.Board = request.app.state.hub
+    return board
 
 
 @router.get(
@@ -14,13 +22,16 @@ router = APIRouter(prefix="/api/v1", tags=["occupancy"])
     response_model=Occupancy,
     responses={304: {"description": "Unchanged since the ETag given in If-None-Match"}},
 )
-async def get_occupancy(hub: HubDep, if_none_match: str | None = Header(default=None)) -> Response:
+async def get_occupancy(
+    board: Annotated[service.Board, Depends(get_board)],
+    if_none_match: str | None = Header(default=None),
+) -> Response:
     """Every shelter and the totals, with an ETag for cheap polling.
 
     Served from the live feed's state (the same the websocket sends), so thousands of
     residents polling never reach the database.
     """
-    etag, body = hub.occupancy()
+    etag, body = board.occupancy()
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
         return Response(status_code=304, headers=headers)

@@ -7,6 +7,7 @@ import hashlib
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -56,23 +57,68 @@ class ShelterLike(Protocol):
     def updated_at(self) -> datetime: ...
 
 
-def level_of(*, capacity: int, occupancy: int, is_open: bool, settings: Settings) -> Level:
+class Board(Protocol):
+    """The statuses this process holds in memory, kept current by every commit (the live
+    hub implements it; occupancy answers from it without a database read)."""
+
+    def occupancy(self) -> tuple[str, str]:
+        """(ETag, JSON body) of every shelter and the totals."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fullness:
+    """How full a shelter is, every way the service says it: the one rule."""
+
+    level: Level
+    vacancy: int  # places left, never negative
+    over: int  # people beyond capacity, never negative
+    has_room: bool  # may be offered to someone looking for a place
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.over > 0
+
+
+def fullness(*, capacity: int, occupancy: int, is_open: bool, settings: Settings) -> Fullness:
+    """Level, vacancy, people over capacity and "has room", from one set of numbers.
+
+    "Has room" follows the level a person sees: a shelter shown as full (whatever the
+    thresholds are set to) or closed is never offered as an alternative, and one that is
+    not full always has a place left to offer.
+    """
+    vacancy = max(capacity - occupancy, 0)
+    over = max(occupancy - capacity, 0)
     if not is_open:
-        return Level.closed
-    if capacity <= 0:
+        level = Level.closed
+    elif capacity <= 0:
         # A shelter with no room is full the moment it has anybody, and only then.
-        return Level.full if occupancy > 0 else Level.available
-    ratio = occupancy / capacity
-    if ratio < settings.level_available_below:
-        return Level.available
-    if ratio < settings.level_crowded_below:
-        return Level.crowded
-    if ratio < settings.level_nearly_full_below:
-        return Level.nearly_full
-    return Level.full
+        level = Level.full if occupancy > 0 else Level.available
+    else:
+        ratio = occupancy / capacity
+        if ratio < settings.level_available_below:
+            level = Level.available
+        elif ratio < settings.level_crowded_below:
+            level = Level.crowded
+        elif ratio < settings.level_nearly_full_below:
+            level = Level.nearly_full
+        else:
+            level = Level.full
+    has_room = level not in (Level.full, Level.closed) and vacancy > 0
+    return Fullness(level=level, vacancy=vacancy, over=over, has_room=has_room)
+
+
+def fullness_of(shelter: ShelterLike, settings: Settings) -> Fullness:
+    return fullness(
+        capacity=shelter.capacity,
+        occupancy=shelter.occupancy,
+        is_open=shelter.open,
+        settings=settings,
+    )
 
 
 def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
+    full = fullness_of(shelter, settings)
     return ShelterStatus(
         id=shelter.id,
         name=shelter.name,
@@ -82,13 +128,8 @@ def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
         lon=shelter.lon,
         capacity=shelter.capacity,
         occupancy=shelter.occupancy,
-        vacancy=max(shelter.capacity - shelter.occupancy, 0),
-        level=level_of(
-            capacity=shelter.capacity,
-            occupancy=shelter.occupancy,
-            is_open=shelter.open,
-            settings=settings,
-        ),
+        vacancy=full.vacancy,
+        level=full.level,
         open=shelter.open,
         version=shelter.version,
         updated_at=shelter.updated_at,
@@ -145,7 +186,8 @@ STATUS_COLUMNS = (
     _S.c.version,
     _S.c.updated_at,
 )
-_WITH_ROOM = select_rows(*STATUS_COLUMNS).where(
+# A shelter with room has a place left (``fullness``): the database narrows, the rule decides.
+_MAYBE_ROOM = select_rows(*STATUS_COLUMNS).where(
     _S.c.open.is_(True), _S.c.id != bindparam("id"), _S.c.occupancy < _S.c.capacity
 )
 _BY_IDS = select_rows(*STATUS_COLUMNS).where(_S.c.id.in_(bindparam("ids", expanding=True)))
@@ -158,10 +200,16 @@ def statuses_by_id(
     return [status_of(row, settings) for row in rows]
 
 
-def alternatives(session: Session, settings: Settings, *, near: ShelterLike) -> list[ShelterStatus]:
+def alternatives(
+    connection: Connection, settings: Settings, *, near: ShelterLike
+) -> list[ShelterStatus]:
     """The nearest other open shelters that still have room, nearest first."""
-    rows = session.connection().execute(_WITH_ROOM, {"id": near.id}).all()
-    rows = sorted(rows, key=lambda s: (distance_km(near.lat, near.lon, s.lat, s.lon), s.id))
+    rows = [
+        row
+        for row in connection.execute(_MAYBE_ROOM, {"id": near.id}).all()
+        if fullness_of(row, settings).has_room
+    ]
+    rows.sort(key=lambda s: (distance_km(near.lat, near.lon, s.lat, s.lon), s.id))
     return [status_of(s, settings) for s in rows[: settings.alternatives]]
 
 

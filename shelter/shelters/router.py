@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
-from shelter.deps import DatabaseDep, HqDep, HubDep, SessionDep, SettingsDep
+from shelter.auth.deps import HqDep
+from shelter.deps import SessionDep, SettingsDep, WriterDep
 from shelter.errors import Invalid, ShelterError
-from shelter.live import pgbridge
 from shelter.occupancy import service as occupancy
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.shelters import service
@@ -37,9 +36,7 @@ def list_shelters(session: SessionDep, settings: SettingsDep) -> list[ShelterSta
 async def import_shelters(
     request: Request,
     _: HqDep,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    hub: HubDep,
+    writer: WriterDep,
     open_new: bool = Query(False, alias="open", description="Open the shelters it creates"),
 ) -> ImportResult:
     """Import a municipal standard open-data shelter list (UTF-8 or Shift_JIS CSV)."""
@@ -48,17 +45,7 @@ async def import_shelters(
         raise TooLarge("The file is over 10 MB; split it into smaller files.")
     if not body.strip():
         raise Invalid("The body is empty; send the CSV file as the request body.")
-
-    def run() -> tuple[ImportResult, list[ShelterStatus]]:
-        with db.write() as session:
-            result, touched = service.import_csv(session, body, open_new=open_new)
-            statuses = [occupancy.status_of(s, settings) for s in touched]
-            pgbridge.signal(session, statuses)
-        return result, statuses
-
-    result, statuses = await run_in_threadpool(run)
-    hub.publish(statuses)
-    return result
+    return await writer.run(service.import_csv, data=body, open_new=open_new)
 
 
 @router.get("/{shelter_id}", responses={404: {"description": "Unknown shelter"}})
@@ -68,33 +55,14 @@ def get_shelter(shelter_id: str, session: SessionDep, settings: SettingsDep) -> 
 
 
 @router.post("", status_code=201, responses={409: {"description": "The id exists"}})
-def create_shelter(
-    data: ShelterCreate, _: HqDep, db: DatabaseDep, settings: SettingsDep, hub: HubDep
-) -> ShelterStatus:
+async def create_shelter(data: ShelterCreate, _: HqDep, writer: WriterDep) -> ShelterStatus:
     """Add a shelter."""
-    with db.write() as session:
-        status = occupancy.status_of(service.create(session, data), settings)
-        pgbridge.signal(session, [status])
-    hub.publish([status])
-    return status
+    return await writer.run(service.create, data=data)
 
 
 @router.patch("/{shelter_id}", responses={404: {"description": "Unknown shelter"}})
-def update_shelter(
-    shelter_id: str,
-    data: ShelterUpdate,
-    _: HqDep,
-    db: DatabaseDep,
-    settings: SettingsDep,
-    hub: HubDep,
+async def update_shelter(
+    shelter_id: str, data: ShelterUpdate, _: HqDep, writer: WriterDep
 ) -> ShelterStatus:
     """Change a shelter's capacity, open state, names or position."""
-    with db.write() as session:
-        before = service.get(session, shelter_id).version
-        shelter = service.update(session, shelter_id, data)
-        status = occupancy.status_of(shelter, settings)
-        if status.version != before:
-            pgbridge.signal(session, [status])
-    if status.version != before:
-        hub.publish([status])
-    return status
+    return await writer.run(service.update, shelter_id=shelter_id, data=data)

@@ -4,7 +4,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shelter.text import Line, RequiredLine
 
-ShelterId = str
 ID_PATTERN = r"^[0-9A-Za-z_-]{1,64}$"
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session, col, select
 
 from shelter.db import utcnow
 from shelter.errors import Conflict, Invalid, NotFound
+from shelter.occupancy.schemas import ShelterStatus
 from shelter.shelters import opendata
 from shelter.shelters.schemas import ImportResult, ShelterCreate, ShelterUpdate, SkippedRow
 from shelter.tables import Shelter
+from shelter.writes.path import Change, Statuses, done
 
 _EDITABLE = ("name", "name_en", "address", "lat", "lon", "capacity", "open")
 
@@ -24,13 +28,18 @@ def count(session: Session) -> int:
     return len(session.exec(select(col(Shelter.id))).all())
 
 
-def create(session: Session, data: ShelterCreate) -> Shelter:
+def _status(shelter_id: str) -> Callable[[Statuses], ShelterStatus]:
+    return lambda statuses: statuses[shelter_id]
+
+
+def create(session: Session, *, data: ShelterCreate) -> Change[ShelterStatus]:
+    """Add a shelter; the answer is its status as the write path read it."""
     if session.get(Shelter, data.id) is not None:
         raise Conflict(f"A shelter with id {data.id!r} exists; change it with PATCH.")
     shelter = Shelter(**data.model_dump())
     session.add(shelter)
     session.flush()
-    return shelter
+    return Change(answer=_status(shelter.id), touched=frozenset({shelter.id}))
 
 
 def _apply(shelter: Shelter, changes: dict[str, object]) -> bool:
@@ -45,7 +54,8 @@ def _apply(shelter: Shelter, changes: dict[str, object]) -> bool:
     return changed
 
 
-def update(session: Session, shelter_id: str, data: ShelterUpdate) -> Shelter:
+def update(session: Session, *, shelter_id: str, data: ShelterUpdate) -> Change[ShelterStatus]:
+    """Change what is given; a change that changes nothing is not published."""
     shelter = get(session, shelter_id)
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
@@ -53,15 +63,18 @@ def update(session: Session, shelter_id: str, data: ShelterUpdate) -> Shelter:
     for field in ("lat", "lon", "capacity", "open", "address"):
         if field in changes and changes[field] is None:
             raise Invalid(f"{field} cannot be null; leave it out to keep it.")
-    if _apply(shelter, changes):
+    changed = _apply(shelter, changes)
+    if changed:
         session.add(shelter)
         session.flush()
-    return shelter
+    return Change(
+        answer=_status(shelter.id),
+        touched=frozenset({shelter.id}) if changed else frozenset(),
+        shown=frozenset({shelter.id}),
+    )
 
 
-def import_csv(
-    session: Session, data: bytes, *, open_new: bool
-) -> tuple[ImportResult, list[Shelter]]:
+def import_csv(session: Session, *, data: bytes, open_new: bool) -> Change[ImportResult]:
     """Upsert every good row by ID; each row is its own savepoint, so a bad one leaves nothing."""
     try:
         parsed = opendata.parse_shelter_csv(data)
@@ -69,7 +82,7 @@ def import_csv(
         raise Invalid(str(exc)) from exc
     created = updated = 0
     skipped = [SkippedRow(row=s.row, reason=s.reason) for s in parsed.skipped]
-    touched: list[Shelter] = []
+    touched: list[str] = []
     for row in parsed.rows:
         fields: dict[str, object] = {
             "name": row.name,
@@ -94,6 +107,6 @@ def import_csv(
             continue
         created += is_new
         updated += not is_new
-        touched.append(shelter)
+        touched.append(row.id)
     skipped.sort(key=lambda s: s.row)
-    return ImportResult(created=created, updated=updated, skipped=skipped), touched
+    return done(ImportResult(created=created, updated=updated, skipped=skipped), touched=touched)

@@ -11,7 +11,8 @@ import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image, ImageChops
 
-from shelter.households import cards, passes
+from shelter import passes
+from shelter.households import cards
 from tests.conftest import HQ, event, make_household, make_token
 
 CODE = "10ABCDEFGHJKMNPQRST0"

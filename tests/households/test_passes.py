@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from shelter.households import passes
+from shelter import passes
 from tests.conftest import make_household
 
 CODE_RE = re.compile(r"^[0-9A-Z]{16,40}$")

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shelter.db import Database
-from shelter.events import service as events
+from shelter.events import rebuild
 from tests.conftest import HQ, event, make_household, make_token, occupancy_of
 
 RECORD = "/api/v1/households/{}"
@@ -44,9 +44,9 @@ def record(client: TestClient, household_id: str) -> dict[str, Any]:
 def assert_counts_exact(db: Database) -> None:
     """Live counts, the count-change ledger and a rebuild from the event log all agree."""
     with db.reader() as session:
-        live = events.live_counts(session)
-        assert events.rebuild(session) == live
-        assert events.ledger_counts(session) == live
+        live = rebuild.live_counts(session)
+        assert rebuild.rebuild(session) == live
+        assert rebuild.ledger_counts(session) == live
 
 
 def details(*names: str, **extra: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from shelter.config import Settings
 from shelter.occupancy.schemas import Level
-from shelter.occupancy.service import distance_km, level_of
+from shelter.occupancy.service import distance_km, fullness
 from tests.conftest import HQ, event, make_household
 
 STATUS_FIELDS = {
@@ -47,14 +47,15 @@ STATUS_FIELDS = {
 def test_levels_follow_the_default_bands(occupancy: int, is_open: bool, level: Level) -> None:
     """< 50 % available, < 80 % crowded, < 100 % nearly full, ≥ 100 % full, closed if shut."""
     assert (
-        level_of(capacity=100, occupancy=occupancy, is_open=is_open, settings=Settings()) is level
+        fullness(capacity=100, occupancy=occupancy, is_open=is_open, settings=Settings()).level
+        is level
     )
 
 
 def test_level_thresholds_are_settings() -> None:
     """A town can move the bands without touching code."""
     tight = Settings(level_available_below=0.3, level_crowded_below=0.6)
-    assert level_of(capacity=100, occupancy=40, is_open=True, settings=tight) is Level.crowded
+    assert fullness(capacity=100, occupancy=40, is_open=True, settings=tight).level is Level.crowded
 
 
 def test_thresholds_out_of_order_are_refused() -> None:
@@ -65,8 +66,11 @@ def test_thresholds_out_of_order_are_refused() -> None:
 
 def test_a_shelter_with_no_capacity_is_full_once_anyone_is_in() -> None:
     """Capacity 0 never divides by zero."""
-    assert level_of(capacity=0, occupancy=0, is_open=True, settings=Settings()) is Level.available
-    assert level_of(capacity=0, occupancy=1, is_open=True, settings=Settings()) is Level.full
+    assert (
+        fullness(capacity=0, occupancy=0, is_open=True, settings=Settings()).level
+        is Level.available
+    )
+    assert fullness(capacity=0, occupancy=1, is_open=True, settings=Settings()).level is Level.full
 
 
 def test_distance_between_two_known_points() -> None:

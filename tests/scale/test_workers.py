@@ -19,7 +19,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from shelter.config import Settings
 from shelter.db import Database
-from shelter.events import service as events
+from shelter.events import rebuild
 from tests.conftest import ADMIN, HQ
 from tests.server import Server, serve
 
@@ -117,8 +117,8 @@ def test_counts_stay_exact_under_500_concurrent_check_ins_across_workers(
     assert statuses.count(201) == 500, sorted(set(statuses))
     db = Database(Settings(database_url=pg_url).database_url)
     with db.reader() as session:
-        live = events.live_counts(session)
-        assert live == events.rebuild(session) == events.ledger_counts(session)
+        live = rebuild.live_counts(session)
+        assert live == rebuild.rebuild(session) == rebuild.ledger_counts(session)
     db.dispose()
     assert sum(live.values()) == 500
     # Each worker serves /occupancy from its own cache, refreshed by NOTIFY: the worker

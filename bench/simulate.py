@@ -1,4 +1,5 @@
-"""`shelter simulate`: drive a running server with realistic traffic.
+"""`bench/simulate.py surge | nanao`: drive a running server with realistic traffic (a load
+driver, not part of the service: run it with `.venv/bin/python -m bench.simulate`).
 
 Two scenarios, both over the public HTTP API only (so they exercise what kiosks do):
 - ``surge``: households register and arrive at the town's shelters over a few minutes,
@@ -10,10 +11,13 @@ Two scenarios, both over the public HTTP API only (so they exercise what kiosks 
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import os
 import random
 import re
+import sys
 import time
 import unicodedata
 import uuid
@@ -187,7 +191,7 @@ def _members(rng: random.Random, size: int) -> list[dict[str, Any]]:
 def surge(driver: Driver, *, households: int, seconds: float, seed: int) -> dict[str, int]:
     """Arrivals rise then fall over ``seconds``; returns people inside by shelter (the
     simulator's own tally, from the server's answers)."""
-    rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
+    rng = random.Random(seed)
     driver.check()
     shelters = sorted(
         (s for s in driver.ok("GET", "/api/v1/shelters") if s["open"]), key=lambda s: s["id"]
@@ -394,3 +398,53 @@ def nanao(driver: Driver, *, data: Path, speed: float, limit: int | None) -> dic
 def default_data() -> Path | None:
     candidate = Path(__file__).resolve().parents[2] / "shared" / "data" / "nanao-2024"
     return candidate if candidate.is_dir() else None
+
+
+def _run(args: argparse.Namespace) -> int:
+    token = args.token or os.environ.get("SHELTER_ADMIN_TOKEN")
+    if not token:
+        print("give an hq token with --token or SHELTER_ADMIN_TOKEN", file=sys.stderr)
+        return 2
+    driver = Driver(args.url, token)
+    try:
+        if args.scenario == "surge":
+            surge(driver, households=args.households, seconds=args.seconds, seed=args.seed)
+        else:
+            data = Path(args.data) if args.data else default_data()
+            if data is None:
+                print("where is the Nanao data? give --data DIR", file=sys.stderr)
+                return 2
+            nanao(driver, data=data, speed=args.speed, limit=args.limit_snapshots)
+    except SimulationError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        driver.close()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="bench/simulate.py", description="Drive a running server with realistic traffic."
+    )
+    scenarios = top.add_subparsers(dest="scenario", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default="http://127.0.0.1:8000", help="the running server")
+    common.add_argument("--token", help="an hq token (default: env SHELTER_ADMIN_TOKEN)")
+    s = scenarios.add_parser("surge", parents=[common], help="households arrive, rise and fall")
+    s.add_argument("--households", type=int, default=300, help="households arriving")
+    s.add_argument("--seconds", type=float, default=120, help="over how long")
+    s.add_argument("--seed", type=int, default=1)
+    s = scenarios.add_parser("nanao", parents=[common], help="replay Nanao City, Noto 2024")
+    s.add_argument("--speed", type=float, default=100000, help="history seconds per real second")
+    s.add_argument("--data", help="the nanao-2024 folder (default: shared/data/nanao-2024)")
+    s.add_argument("--limit-snapshots", type=int, help="stop after this many snapshots")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    return _run(parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""Pass codes and their QR images.
+"""Pass codes: made at random, read forgivingly.
 
 A pass code is 20 symbols of Crockford's base 32 (digits and upper-case letters without
 I, L, O, U): 100 random bits, nothing derived from the holder. Upper-case letters and
@@ -9,13 +9,9 @@ the look-alikes O→0, I/L→1 are all undone before lookup.
 
 from __future__ import annotations
 
-import io
 import re
 import secrets
 import unicodedata
-
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 20
@@ -33,14 +29,3 @@ def normalize(text: str) -> str | None:
     folded = unicodedata.normalize("NFKC", text).upper()
     folded = re.sub(r"[\s\-‐－ー_]", "", folded).translate(_LOOKALIKES)
     return folded if PATTERN.fullmatch(folded) else None
-
-
-def qr_png(code: str, *, box_size: int = 10) -> bytes:
-    """A QR code that decodes to exactly ``code``, with the quiet zone scanners need."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=4)
-    qr.add_data(code, optimize=0)
-    qr.make(fit=True)
-    image = qr.make_image(fill_color="black", back_color="white")
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()

@@ -1,0 +1,298 @@
+"""Applying one check-in or check-out.
+
+An event is applied inside the caller's write transaction: it is appended to the log and
+moves the counts it changes (``counts.py``), so the log and the counts can never disagree.
+A replayed ``event_id`` answers as the first time; the same id with a different body is
+refused. The answer's shelter status is filled in by the write path from its one read
+after the commit's works ran (``writes/path.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from shelter import passes
+from shelter.auth import service as auth
+from shelter.config import Settings
+from shelter.db import utcnow
+from shelter.errors import Conflict, Invalid, NotFound, UnknownPass
+from shelter.events import counts, timeline
+from shelter.events import statements as sql
+from shelter.events.counts import HouseholdState, Row
+from shelter.events.schemas import EventIn, EventResult, Kind
+from shelter.events.timeline import Effect, Step
+from shelter.occupancy import service as occupancy
+from shelter.occupancy.schemas import ShelterStatus
+from shelter.tables import Origin
+from shelter.writes.path import Change, Statuses
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: EventResult
+    replay: bool
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying (or replaying) an event found; the shelter's status comes later."""
+
+    event_id: str
+    shelter_id: str
+    effect: Effect
+    people: int
+    over_capacity: bool
+    pass_code: str
+    household_size: int
+    alternatives: list[ShelterStatus]
+    replay: bool
+    touched: list[str]  # shelters whose counts moved
+
+    def outcome(self, statuses: Statuses) -> Outcome:
+        """The answer, with the shelter as the write path read it after the commit's works."""
+        result = EventResult(
+            event_id=UUID(self.event_id),
+            effect=self.effect,
+            people=self.people,
+            pass_code=self.pass_code,
+            household_size=self.household_size,
+            over_capacity=self.over_capacity,
+            shelter=statuses[self.shelter_id],
+            alternatives=self.alternatives,
+        )
+        return Outcome(result=result, replay=self.replay)
+
+
+def request_hash(data: EventIn) -> str:
+    """What makes two posts of one event_id 'the same body'."""
+    code = passes.normalize(data.pass_code) if data.pass_code else None
+    canonical = {
+        "shelter_id": data.shelter_id,
+        "kind": data.kind.value,
+        "pass_code": code or data.pass_code,
+        "headcount": data.headcount,
+        "occurred_at": data.occurred_at.astimezone(UTC).isoformat() if data.occurred_at else None,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _when(data: EventIn, settings: Settings, now: datetime) -> datetime:
+    if data.occurred_at is None:
+        return now
+    moment = data.occurred_at.astimezone(UTC)
+    if moment > now + timedelta(seconds=settings.max_clock_skew_seconds):
+        raise Invalid("occurred_at is in the future; check the kiosk's clock and send it again.")
+    if moment < EARLIEST:
+        raise Invalid("occurred_at is before the year 2000; check the kiosk's clock.")
+    return moment
+
+
+def counted_scan(
+    household: HouseholdState, kind: Kind, headcount: int | None
+) -> tuple[int, int | None]:
+    """The household size once this scan is counted, and the headcount to log: the one rule.
+
+    A registered household or a walk-in group is the size it was given, and a larger
+    headcount is a mistake to fix. A pre-printed pass with no details yet stands for one
+    person at first and grows to the largest headcount it is checked in with; a check-in
+    with no headcount is the group as known so far (one, the first time), logged as that
+    number, so later growth never changes what an earlier scan counted. The fold then runs
+    with that size, as a rebuild from the log does.
+    """
+    if household.open_size and kind is Kind.check_in:
+        wanted = headcount or household.size
+        return max(household.size, wanted), wanted
+    if headcount is None or headcount <= household.size or household.open_size:
+        return household.size, headcount
+    raise Invalid(
+        f"headcount {headcount} is more than the {household.size} people "
+        "registered on this pass; register the others, or leave headcount out."
+    )
+
+
+def _shelter_row(conn: Connection, shelter_id: str) -> Row:
+    row = conn.execute(sql.SHELTER_BY_ID, {"id": shelter_id}).first()
+    if row is None:
+        raise NotFound(f"No shelter with id {shelter_id!r}.")
+    return row
+
+
+def _pass_holder(conn: Connection, code: str | None) -> Row:
+    """The household row a pass checks in, following a merged record to the kept one."""
+    sqlite = conn.dialect.name == "sqlite"
+    by_pass = sql.HOUSEHOLD_BY_PASS if sqlite else sql.HOUSEHOLD_BY_PASS_LOCKED
+    row = conn.execute(by_pass, {"code": code}).first() if code else None
+    if row is None:
+        raise UnknownPass()
+    if row.merged_into is not None:  # the pass of a record merged into another
+        by_id = sql.HOUSEHOLD_BY_ID if sqlite else sql.HOUSEHOLD_BY_ID_LOCKED
+        row = conn.execute(by_id, {"id": row.merged_into}).one()
+    return row
+
+
+def shelters_named(session: Session, data: EventIn) -> list[str | None]:
+    """The shelters an event may change, read before any lock: where it happens, and where
+    its household is now (a move changes both). For the writer to lock them up front."""
+    named: list[str | None] = [data.shelter_id]
+    code = passes.normalize(data.pass_code) if data.pass_code else None
+    if code:
+        row = session.connection().execute(sql.HOUSEHOLD_BY_PASS, {"code": code}).first()
+        if row is not None:
+            named.append(row.shelter_id)
+    return named
+
+
+def _household_for(
+    conn: Connection, data: EventIn, principal: auth.Principal
+) -> tuple[HouseholdState, int | None]:
+    """The household an event is about (made, for a walk-in), and the headcount to log."""
+    if data.pass_code is not None:
+        household = HouseholdState.of(_pass_holder(conn, passes.normalize(data.pass_code)))
+        size, headcount = counted_scan(household, data.kind, data.headcount)
+        counts.set_size(conn, household, size)
+        return household, headcount
+    if data.kind is Kind.check_out:
+        raise Invalid(
+            "A check_out needs the pass_code: walk-ins got a pass when they checked in. "
+            "Staff can find a lost pass in the shelter roster."
+        )
+    if data.headcount is None:
+        raise Invalid("A walk-in without a pass needs a headcount.")
+    walk_in = HouseholdState(uuid.uuid4().hex, passes.new_code(), data.headcount, None, 0, None)
+    conn.execute(
+        sql.INSERT_HOUSEHOLD,
+        {
+            "id": walk_in.id,
+            "pass_code": walk_in.pass_code,
+            "anonymous": True,
+            "size": walk_in.size,
+            "pets": 0,
+            "consent_safety_info": False,
+            "origin": Origin.walk_in.value,
+            "created_by": principal.token_id,
+            "created_at": utcnow(),
+            "merged_records": 0,
+            "present": 0,
+        },
+    )
+    return walk_in, data.headcount
+
+
+def _alternatives(
+    conn: Connection, settings: Settings, *, kind: str, shelter: Row
+) -> list[ShelterStatus]:
+    """Where else to go, offered with a check-in to a shelter that has no room (``fullness``)."""
+    if kind != Kind.check_in.value or occupancy.fullness_of(shelter, settings).has_room:
+        return []
+    return occupancy.alternatives(conn, settings, near=shelter)
+
+
+def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) -> Applied:
+    if existing.request_hash != digest:
+        raise Conflict(
+            f"event_id {existing.event_id} was already used for a different event; "
+            "give each new event a new id."
+        )
+    household = HouseholdState.of(
+        conn.execute(sql.HOUSEHOLD_BY_ID, {"id": existing.household_id}).one()
+    )
+    shelter = _shelter_row(conn, existing.shelter_id)
+    return Applied(
+        event_id=existing.event_id,
+        shelter_id=existing.shelter_id,
+        effect=Effect(existing.effect),
+        people=existing.people,
+        over_capacity=existing.over_capacity,
+        pass_code=household.pass_code,
+        household_size=household.size,
+        alternatives=_alternatives(conn, settings, kind=existing.kind, shelter=shelter),
+        replay=True,
+        touched=[],
+    )
+
+
+def apply(
+    session: Session, settings: Settings, *, data: EventIn, principal: auth.Principal
+) -> Change[Outcome]:
+    """Apply one event inside the caller's write transaction; answered after the read."""
+    applied = apply_event(session, settings, data=data, principal=principal)
+    return Change(
+        answer=applied.outcome,
+        touched=frozenset(applied.touched),
+        shown=frozenset({applied.shelter_id}),
+    )
+
+
+def apply_event(
+    session: Session, settings: Settings, *, data: EventIn, principal: auth.Principal
+) -> Applied:
+    """Apply one event inside the caller's write transaction: what it did."""
+    auth.authorize(principal, auth.Act.check_in, shelter_id=data.shelter_id)
+    conn = session.connection()
+    digest = request_hash(data)
+    event_id = str(data.event_id)
+    existing = conn.execute(sql.EVENT_BY_ID, {"id": event_id}).first()
+    if existing is not None:
+        return _replay(conn, settings, existing, digest)
+
+    now = utcnow()
+    _shelter_row(conn, data.shelter_id)  # unknown shelter: 404 before anything is written
+    occurred_at = _when(data, settings, now)
+    household, headcount = _household_for(conn, data, principal)
+    step = Step(data.kind.value, data.shelter_id, headcount, occurred_at, event_id)
+    before = household.presence
+    # A household made by this very event (a walk-in) has no history to read.
+    steps = counts.history(conn, household) if data.pass_code is not None else []
+    after, effect, people = timeline.insert(steps, step, size=household.size)
+    if after == before:
+        # Slotted into the past, it changed nothing that holds now (a later event decides).
+        effect, people = Effect.none, 0
+    deltas = counts.move(session, household, [before], after, now=now)
+    shelter = _shelter_row(conn, data.shelter_id)
+    over_capacity = (
+        effect in (Effect.checked_in, Effect.moved)
+        and occupancy.fullness_of(shelter, settings).over_capacity
+    )
+    inserted = conn.execute(
+        sql.INSERT_EVENT,
+        {
+            "event_id": event_id,
+            "request_hash": digest,
+            "shelter_id": data.shelter_id,
+            "household_id": household.id,
+            "kind": data.kind.value,
+            "headcount": headcount,
+            "occurred_at": occurred_at,
+            "received_at": now,
+            "effect": effect.value,
+            "people": people,
+            "moved_from": before.shelter_id if effect is Effect.moved else None,
+            "over_capacity": over_capacity,
+            "token_id": principal.token_id,
+        },
+    )
+    key = inserted.inserted_primary_key
+    assert key is not None
+    counts.log_changes(conn, deltas, at=occurred_at, event_seq=key[0])
+    return Applied(
+        event_id=event_id,
+        shelter_id=data.shelter_id,
+        effect=effect,
+        people=people,
+        over_capacity=over_capacity,
+        pass_code=household.pass_code,
+        household_size=household.size,
+        alternatives=_alternatives(conn, settings, kind=data.kind.value, shelter=shelter),
+        replay=False,
+        touched=list(deltas),
+    )

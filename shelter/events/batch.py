@@ -1,0 +1,93 @@
+"""An offline kiosk's queue, uploaded at once: every event stands alone.
+
+Each event is validated and applied in its own savepoint of the one transaction, so a bad
+one is rejected alone, a replay answers as a duplicate, and the rest commit together.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from shelter.auth import service as auth
+from shelter.config import Settings
+from shelter.errors import ShelterError
+from shelter.events.apply import Applied, apply_event
+from shelter.events.schemas import BatchItem, BatchResult, BatchStatus, EventIn
+from shelter.writes.path import Change, done, isolated
+
+
+def _reason(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in error["loc"]) or "event"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def _shown_id(entry: object) -> str | None:
+    raw_id = entry.get("event_id") if isinstance(entry, dict) else None
+    # Echo back only what can be encoded: the answer must never fail after the commit.
+    if not isinstance(raw_id, str | int):
+        return None
+    return str(raw_id)[:64].encode("utf-8", "replace").decode("utf-8")
+
+
+def parse(raw: list[object]) -> list[EventIn | BatchItem]:
+    """Each entry as an event, or as its rejection when it is not one."""
+    parsed: list[EventIn | BatchItem] = []
+    for entry in raw:
+        try:
+            parsed.append(EventIn.model_validate(entry))
+        except ValidationError as exc:
+            parsed.append(
+                BatchItem(
+                    event_id=_shown_id(entry), status=BatchStatus.rejected, reason=_reason(exc)
+                )
+            )
+    return parsed
+
+
+def apply_batch(
+    session: Session,
+    settings: Settings,
+    *,
+    events: list[EventIn | BatchItem],
+    principal: auth.Principal,
+) -> Change[BatchResult]:
+    """Apply many events in the caller's transaction, each alone: one bad one stays alone."""
+    items: list[BatchItem] = []
+    touched: set[str] = set()
+    for event in events:
+        if isinstance(event, BatchItem):
+            items.append(event)
+            continue
+        data = event
+
+        def one(session: Session, data: EventIn = data) -> Applied:
+            return apply_event(session, settings, data=data, principal=principal)
+
+        applied = isolated(session, one)
+        if isinstance(applied, BaseException) and not isinstance(applied, ShelterError):
+            # Not the event's fault: fail the upload, and the kiosk keeps it to send again.
+            raise applied
+        if isinstance(applied, ShelterError):
+            items.append(
+                BatchItem(
+                    event_id=str(data.event_id),
+                    status=BatchStatus.rejected,
+                    reason=applied.message,
+                    code=applied.code,
+                )
+            )
+            continue
+        touched.update(applied.touched)
+        items.append(
+            BatchItem(
+                event_id=applied.event_id,
+                status=BatchStatus.duplicate if applied.replay else BatchStatus.applied,
+                effect=applied.effect,
+                pass_code=applied.pass_code,
+            )
+        )
+    return done(BatchResult(results=items), touched=touched)

@@ -1,0 +1,79 @@
+"""The statements of the check-in path, built once.
+
+The hot path speaks SQLAlchemy Core to the tables: one statement per step, no ORM identity
+map or change tracking, because a surge sends hundreds of check-ins a second, and building
+a statement costs more than running it on SQLite.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, or_, update
+from sqlalchemy import select as select_rows
+
+from shelter.occupancy import service as occupancy
+from shelter.tables import CountChange, Event, Household, Shelter
+
+_S = Shelter.__table__  # type: ignore[attr-defined]
+_H = Household.__table__  # type: ignore[attr-defined]
+_E = Event.__table__  # type: ignore[attr-defined]
+_C = CountChange.__table__  # type: ignore[attr-defined]
+HOUSEHOLD_COLUMNS = (
+    _H.c.id,
+    _H.c.pass_code,
+    _H.c.size,
+    _H.c.shelter_id,
+    _H.c.present,
+    _H.c.since,
+    _H.c.merged_records,
+    _H.c.merged_into,
+    _H.c.origin,
+    _H.c.anonymous,
+)
+STEP_COLUMNS = (_E.c.kind, _E.c.shelter_id, _E.c.headcount, _E.c.occurred_at, _E.c.event_id)
+
+SHELTER_BY_ID = select_rows(*occupancy.STATUS_COLUMNS).where(_S.c.id == bindparam("id"))
+HOUSEHOLD_BY_PASS = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.pass_code == bindparam("code"))
+HOUSEHOLD_BY_PASS_LOCKED = HOUSEHOLD_BY_PASS.with_for_update()
+HOUSEHOLD_BY_ID = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.id == bindparam("id"))
+HOUSEHOLD_BY_ID_LOCKED = HOUSEHOLD_BY_ID.with_for_update()
+HISTORY = select_rows(*STEP_COLUMNS).where(_E.c.household_id == bindparam("id"))
+# A household other records were merged into: their events are part of its history.
+MERGED_HISTORY = select_rows(*STEP_COLUMNS).where(
+    _E.c.household_id.in_(
+        select_rows(_H.c.id).where(
+            or_(_H.c.id == bindparam("id"), _H.c.merged_into == bindparam("id"))
+        )
+    )
+)
+EVENT_BY_ID = select_rows(
+    _E.c.event_id,
+    _E.c.request_hash,
+    _E.c.household_id,
+    _E.c.shelter_id,
+    _E.c.kind,
+    _E.c.effect,
+    _E.c.people,
+    _E.c.over_capacity,
+).where(_E.c.event_id == bindparam("id"))
+MOVE_COUNT = (
+    update(_S)
+    .where(_S.c.id == bindparam("sid"))
+    .values(
+        occupancy=_S.c.occupancy + bindparam("delta"),
+        version=_S.c.version + 1,
+        updated_at=bindparam("now"),
+    )
+)
+SET_PRESENCE = (
+    update(_H)
+    .where(_H.c.id == bindparam("hid"))
+    .values(
+        shelter_id=bindparam("shelter_id"),
+        present=bindparam("present"),
+        since=bindparam("since"),
+    )
+)
+SET_SIZE = update(_H).where(_H.c.id == bindparam("hid")).values(size=bindparam("size"))
+INSERT_EVENT = _E.insert()
+INSERT_CHANGE = _C.insert()
+INSERT_HOUSEHOLD = _H.insert()

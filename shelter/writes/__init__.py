@@ -1,0 +1,1 @@
+"""The one write path: every change runs here, and its statuses go to the screens from here."""

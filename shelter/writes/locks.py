@@ -1,0 +1,43 @@
+"""Row locks on shelters: the one place that decides the order PostgreSQL writes lock in.
+
+Several workers change shelter counts at once. Two transactions that lock the same
+shelters in different orders wait on each other in a circle, and PostgreSQL ends that
+only after ``deadlock_timeout`` (a second) by killing one. So every write locks the
+shelter rows it is about to change here, in id order, before changing any: the group
+writer takes the shelters its requests name up front, and the count changes themselves
+(``take`` before each update) add any shelter a request only found out about later, such
+as the one a household moves from. A lock taken late can still sort before one already
+held; that rare case is a deadlock PostgreSQL reports, and the writer runs the group again.
+
+SQLite has one writer at a time (``BEGIN IMMEDIATE``), so nothing is locked there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
+
+from shelter.tables import Shelter
+
+_S = Shelter.__table__  # type: ignore[attr-defined]
+_LOCK = (
+    select(_S.c.id)
+    .where(_S.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_S.c.id)
+    .with_for_update()
+)
+_HELD = "shelter_locks"
+
+
+def take(session: Session, shelter_ids: Iterable[str | None]) -> None:
+    """Lock these shelters' rows for the rest of the transaction, in id order."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return
+    held: set[str] = session.info.setdefault(_HELD, set())
+    wanted = sorted({sid for sid in shelter_ids if sid is not None} - held)
+    if wanted:
+        connection.execute(_LOCK, {"ids": wanted})
+        held.update(wanted)

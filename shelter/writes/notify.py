@@ -1,0 +1,33 @@
+"""Telling the other workers what changed: a PostgreSQL NOTIFY sent inside the transaction.
+
+PostgreSQL delivers a NOTIFY when, and only if, its transaction commits, so a worker never
+hears of a change that rolled back. The payload names only what changed, never personal
+data: ``{"shelter_id", "version"}`` for a shelter, ``{"revoked": token_id}`` for a token.
+The listening side is ``live/pgbridge.py``. On SQLite there is one process and no NOTIFY.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from shelter.occupancy.schemas import ShelterStatus
+
+CHANNEL = "shelter_changes"
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+
+def signal(
+    session: Session, statuses: Iterable[ShelterStatus], *, revoked: Iterable[str] = ()
+) -> None:
+    """Queue one notification per changed shelter and revoked token; sent on commit."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    payloads = [json.dumps({"shelter_id": s.id, "version": s.version}) for s in statuses]
+    payloads += [json.dumps({"revoked": token_id}) for token_id in revoked]
+    for payload in payloads:
+        connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})

@@ -1,0 +1,219 @@
+"""The one commit-and-publish path.
+
+Every write in the service is a *work*: a function that changes rows through the session
+it is given and returns a ``Change`` saying which shelters it touched and how to shape its
+answer. ``WritePath.commit`` runs one or more works in one transaction:
+
+1. locks the shelters the works name up front, in one order (``locks.py``, PostgreSQL);
+2. runs each work in its own savepoint, so a refusal undoes that work alone;
+3. reads the statuses of the shelters the works touched (and those their answers show)
+   once, inside the transaction: the states this commit makes true;
+4. signals the other workers (``notify.py``: a NOTIFY that PostgreSQL sends on commit);
+5. commits;
+6. hands the touched statuses to the publisher (the live hub, wired in by the app), then
+   shapes every work's answer from the same statuses.
+
+So the HTTP answer and the websocket update come from one read, nothing is published that
+could still roll back, and the publish comes before any answer: a client that reads
+occupancy right after its answer sees its own change. Nothing here knows the live feed:
+the publisher is anything with the three methods of ``Publisher``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from shelter.config import Settings
+from shelter.db import Database
+from shelter.errors import ShelterError
+from shelter.occupancy import service as occupancy
+from shelter.occupancy.schemas import ShelterStatus
+from shelter.writes import locks, notify
+
+log = logging.getLogger("shelter.writes")
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
+
+Statuses = Mapping[str, ShelterStatus]
+
+# deadlock_detected, serialization_failure: PostgreSQL gave up on this transaction, not on
+# the request; running it again is what it asks for.
+_RETRYABLE = {"40P01", "40001"}
+ATTEMPTS = 5
+
+
+class Publisher(Protocol):
+    """Where committed changes go in this process (the live hub). Called from any thread."""
+
+    def publish(self, statuses: Sequence[ShelterStatus]) -> None: ...
+
+    def needs_changed(self) -> None: ...
+
+    def revoked(self, token_ids: Sequence[str]) -> None: ...
+
+
+class Unheard:
+    """A publisher for a process with no live clients (the command line). Other workers
+    still hear of the change: the NOTIFY goes out with the commit."""
+
+    def publish(self, statuses: Sequence[ShelterStatus]) -> None:
+        pass
+
+    def needs_changed(self) -> None:
+        pass
+
+    def revoked(self, token_ids: Sequence[str]) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class Change(Generic[T_co]):
+    """What a work did, told to the path that commits it."""
+
+    # Shapes the answer from the statuses read after every work of the transaction ran.
+    answer: Callable[[Statuses], T_co]
+    # Shelters whose state this change moved: read, signalled to the other workers, published.
+    touched: frozenset[str] = frozenset()
+    # Shelters the answer shows without changing them (a replayed check-in): read only.
+    shown: frozenset[str] = frozenset()
+    # People's details changed: hq's needs breakdown is out of date.
+    needs: bool = False
+    # Tokens revoked: live clients signed in with them lose what the token gave them.
+    revoked: frozenset[str] = frozenset()
+
+
+def done(
+    value: T, *, touched: Iterable[str] = (), needs: bool = False, revoked: Iterable[str] = ()
+) -> Change[T]:
+    """A change whose answer is already known (it shows no shelter status)."""
+    return Change(
+        answer=lambda _: value,
+        touched=frozenset(touched),
+        needs=needs,
+        revoked=frozenset(revoked),
+    )
+
+
+Work = Callable[[Session], Change[T]]
+
+
+@dataclass(frozen=True, slots=True)
+class Job(Generic[T]):
+    """A work, and (optionally) the shelters it will change, to lock before any work runs."""
+
+    work: Work[T]
+    shelters: Callable[[Session], Iterable[str | None]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Result(Generic[T]):
+    """One job's answer, or why it has none."""
+
+    value: T | None = None
+    error: BaseException | None = None
+
+    def unwrap(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]
+
+
+def isolated(session: Session, work: Callable[[Session], R]) -> R | BaseException:
+    """Run ``work`` in a savepoint of the session's transaction: what it raises undoes only
+    its own changes and comes back as a value; the transaction goes on."""
+    for attempt in range(2):
+        try:
+            with session.begin_nested():
+                return work(session)
+        except ShelterError as exc:
+            return exc  # its savepoint is already undone
+        except IntegrityError as exc:
+            # A unique key another worker stored first (the same event_id sent to two
+            # workers): run it once more, and it finds that row and answers from it.
+            if attempt:
+                log.exception("a request clashed twice on a unique key")
+                return exc
+        except OperationalError:
+            raise  # the transaction itself is lost: the group is run again or failed
+        except Exception as exc:  # a bug in one request must not sink the others
+            log.exception("a request failed inside a group commit")
+            return exc
+    raise AssertionError("unreachable")
+
+
+def _pgcode(exc: OperationalError) -> str | None:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
+
+
+class WritePath:
+    """Commit works and publish what they changed; see the module docstring."""
+
+    def __init__(self, db: Database, settings: Settings, publisher: Publisher) -> None:
+        self._db, self._settings, self._publisher = db, settings, publisher
+
+    def close(self) -> None:
+        """Let go of the database (the command line, once done)."""
+        self._db.dispose()
+
+    def run(self, work: Work[T]) -> T:
+        """One work in a transaction of its own; raises what the work raised."""
+        result: Result[T] = self.commit([Job(work)])[0]
+        return result.unwrap()
+
+    def commit(self, jobs: Sequence[Job[Any]]) -> list[Result[Any]]:
+        """Every job in one transaction; one result per job, in order.
+
+        A refused job (a ``ShelterError``, or a bug in it) gets its error and the others
+        commit. When the transaction itself fails, the whole group is run again if
+        PostgreSQL asks for that (a deadlock victim), else every job's caller gets the error.
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return self._once(jobs)
+            except OperationalError as exc:
+                if attempt == ATTEMPTS or _pgcode(exc) not in _RETRYABLE:
+                    raise
+                log.warning("group commit retried after %s", _pgcode(exc))
+        raise AssertionError("unreachable")
+
+    def _once(self, jobs: Sequence[Job[Any]]) -> list[Result[Any]]:
+        outcomes: list[Change[Any] | BaseException] = []
+        with self._db.write() as session:
+            named = [sid for job in jobs if job.shelters for sid in job.shelters(session)]
+            locks.take(session, named)
+            outcomes = [isolated(session, job.work) for job in jobs]
+            changes = [c for c in outcomes if isinstance(c, Change)]
+            touched = sorted(set().union(*(c.touched for c in changes)))
+            shown = set(touched).union(*(c.shown for c in changes))
+            read = occupancy.statuses_by_id(session.connection(), self._settings, sorted(shown))
+            statuses = {status.id: status for status in read}
+            changed = [statuses[sid] for sid in touched if sid in statuses]
+            revoked = sorted(set().union(*(c.revoked for c in changes)))
+            notify.signal(session, changed, revoked=revoked)
+        # Committed. Publish before answering (see the module docstring).
+        if changed:
+            self._publisher.publish(changed)
+        if any(c.needs for c in changes):
+            self._publisher.needs_changed()
+        if revoked:
+            self._publisher.revoked(revoked)
+        return [self._answer(outcome, statuses) for outcome in outcomes]
+
+    @staticmethod
+    def _answer(outcome: Change[Any] | BaseException, statuses: Statuses) -> Result[Any]:
+        if isinstance(outcome, BaseException):
+            return Result(error=outcome)
+        try:
+            return Result(value=outcome.answer(statuses))
+        except Exception as exc:  # committed, but this answer cannot be shaped: say so
+            log.exception("an answer could not be shaped after its commit")
+            return Result(error=exc)
