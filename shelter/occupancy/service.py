@@ -94,6 +94,8 @@ def fullness(*, capacity: int, occupancy: int, is_open: bool, settings: Settings
     elif capacity <= 0:
         # A shelter with no room is full the moment it has anybody, and only then.
         level = Level.full if occupancy > 0 else Level.available
+    elif occupancy >= capacity:
+        level = Level.full  # no place left is full, whatever the thresholds say
     else:
         ratio = occupancy / capacity
         if ratio < settings.level_available_below:

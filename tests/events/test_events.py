@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import HQ, event, make_household, make_token, occupancy_of
+from shelter.app import create_app
+from shelter.config import Settings
+from tests.conftest import ADMIN, HQ, event, make_household, make_token, occupancy_of
 
 
 def at(minutes: int) -> str:
@@ -377,3 +379,23 @@ def test_event_id_is_case_insensitive_as_a_uuid(client: TestClient) -> None:
     client.post("/api/v1/events", json=body, headers=HQ)
     again = client.post("/api/v1/events", json={**body, "event_id": event_id.upper()}, headers=HQ)
     assert again.status_code == 200
+
+
+def test_a_shelter_shown_full_by_changed_thresholds_offers_alternatives(
+    database_url: str,
+) -> None:
+    """With 満 at 90 %, a check-in at 95 % is offered the shelters with room, and the full
+    shelter itself is never offered to anyone (one rule decides both)."""
+    settings = Settings(database_url=database_url, admin_token=ADMIN, level_nearly_full_below=0.9)
+    with TestClient(create_app(settings)) as client:
+        capacity = client.get("/api/v1/shelters/S05").json()["capacity"]
+        near_full = int(capacity * 0.95)
+        post(client, event("S05", headcount=near_full))
+        answer = post(client, event("S05", headcount=1))
+        assert answer["shelter"]["level"] == "full"
+        assert answer["shelter"]["vacancy"] > 0  # shown full before the last bed is taken
+        assert answer["alternatives"], "a shelter shown full offered nowhere else to go"
+        elsewhere = post(
+            client, event("S04", headcount=client.get("/api/v1/shelters/S04").json()["capacity"])
+        )
+        assert "S05" not in {s["id"] for s in elsewhere["alternatives"]}

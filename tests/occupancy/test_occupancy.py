@@ -160,3 +160,20 @@ def test_a_shelters_name_cannot_be_nulled(client: TestClient) -> None:
     response = client.patch("/api/v1/shelters/S01", json={"name": None}, headers=HQ)
     assert response.status_code == 422
     assert client.get("/api/v1/shelters/S01").json()["name"]
+
+
+@pytest.mark.parametrize("occupancy", range(0, 130, 3))
+@pytest.mark.parametrize("nearly_full_below", [0.85, 0.9, 1.0, 1.2])
+def test_has_room_agrees_with_the_level_a_person_sees(
+    occupancy: int, nearly_full_below: float
+) -> None:
+    """Whatever the thresholds: a shelter shown full or closed never has room, one shown
+    otherwise always has a place left, and vacancy, over and capacity add up."""
+    settings = Settings(level_nearly_full_below=nearly_full_below)
+    for is_open in (True, False):
+        full = fullness(capacity=100, occupancy=occupancy, is_open=is_open, settings=settings)
+        assert full.has_room == (full.level not in (Level.full, Level.closed) and full.vacancy > 0)
+        if full.level not in (Level.full, Level.closed):
+            assert full.vacancy > 0
+        assert 100 + full.over - full.vacancy == occupancy
+        assert full.over_capacity == (occupancy > 100)

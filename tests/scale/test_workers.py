@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -198,3 +199,111 @@ def test_the_compose_topology_runs_on_the_local_postgresql(pg_url: str) -> None:
         answer = post(server.base, walk_in("S05")).json()
         for ws in clients:
             wait_for_version(ws, "S05", answer["shelter"]["version"], timeout=3)
+
+
+def test_the_import_command_reaches_live_clients_of_running_workers(
+    two_workers: tuple[Server, Server], pg_url: str, tmp_path: Path
+) -> None:
+    """`shelter import` on the command line goes through the one write path: its NOTIFY
+    reaches both workers, whose clients get the new capacity without waiting for a resync."""
+    first, second = two_workers
+    csv_file = tmp_path / "town.csv"
+    csv_file.write_text(
+        "ID,名称,緯度,経度,想定収容人数\nS01,佐敷地区避難所（改）,32.2990,130.4930,屋内777人\n",
+        encoding="utf-8",
+    )
+    with ExitStack() as stack:
+        clients = [stack.enter_context(feed(s)) for s in (first, second)]
+        before = httpx.get(f"{first.base}/api/v1/shelters/S01").json()["version"]
+        done = subprocess.run(
+            [sys.executable, "-m", "shelter.cli", "import", str(csv_file), "--db", pg_url],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **ENV},
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        for ws in clients:
+            assert wait_for_version(ws, "S01", before + 1, timeout=3) < 3
+    for server in (first, second):
+        assert httpx.get(f"{server.base}/api/v1/shelters/S01").json()["capacity"] == 777
+
+
+def next_auth(ws: ClientConnection, timeout: float = 3) -> object:
+    """The role in the next auth message, skipping updates."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(ws.recv(timeout=max(deadline - time.monotonic(), 0.01)))
+        if message["type"] == "auth":
+            return message["role"]
+
+
+def test_a_revoked_hq_token_stops_hq_data_on_every_worker(
+    two_workers: tuple[Server, Server], pg_url: str
+) -> None:
+    """Revoked through one worker: a dashboard signed in with it on the other is told at
+    once (the revocation rides the same NOTIFY as the counts), not at its next request."""
+    first, second = two_workers
+    made = subprocess.run(
+        [sys.executable, "-m", "shelter.cli", "token", "--role", "hq", "--db", pg_url],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        check=True,
+    )
+    header, secret = made.stdout.strip().splitlines()[-2:]
+    token_id = header.split()[2]
+    with feed(second) as ws:
+        ws.send(json.dumps({"type": "auth", "token": secret}))
+        assert next_auth(ws) == "hq"
+        revoked = httpx.delete(f"{first.base}/api/v1/tokens/{token_id}", headers=HQ)
+        assert revoked.status_code == 204
+        assert next_auth(ws) is None
+
+
+def test_moves_between_two_shelters_on_two_workers_never_deadlock(
+    two_workers: tuple[Server, Server], pg_url: str
+) -> None:
+    """Households moving S01 <-> S02 through both workers at once: every move locks both
+    shelters in one order, so PostgreSQL never has to break a deadlock, and counts stay exact."""
+    bases = [s.base for s in two_workers]
+    codes = [
+        httpx.post(
+            f"{bases[0]}/api/v1/households", json={"members": [{"name": f"m{i}"}]}, headers=HQ
+        ).json()["pass_code"]
+        for i in range(8)
+    ]
+    errors: list[int] = []
+
+    def mover(index: int) -> None:
+        with httpx.Client(headers=HQ, timeout=30) as http:
+            for n in range(30):
+                shelter = "S01" if (index + n) % 2 else "S02"
+                body = {
+                    "event_id": str(uuid.uuid4()),
+                    "shelter_id": shelter,
+                    "kind": "check_in",
+                    "pass_code": codes[index],
+                }
+                code = http.post(f"{bases[n % 2]}/api/v1/events", json=body).status_code
+                if code != 201:
+                    errors.append(code)
+
+    threads = [threading.Thread(target=mover, args=(i,)) for i in range(len(codes))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db = Database(Settings(database_url=pg_url).database_url)
+    with db.reader() as session:
+        live = rebuild.live_counts(session)
+        assert live == rebuild.rebuild(session) == rebuild.ledger_counts(session)
+    db.dispose()
+    assert live["S01"] + live["S02"] == len(codes)
+    for server in two_workers:
+        server.process.terminate()
+        server.process.wait(timeout=15)
+        assert "retried after 40P01" not in (
+            server.process.stderr.read() if server.process.stderr else ""
+        )
