@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check fmt clean
+.PHONY: run test test-fast simulate check fmt clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ node_modules/.installed: package.json package-lock.json
 
 test: $(VENV)/.installed-dev node_modules/.installed  ## the whole test suite
 	$(BIN)/pytest
+
+test-fast: $(VENV)/.installed-dev node_modules/.installed  ## the edit-test loop: all but `slow`
+	$(BIN)/pytest -m "not slow"
+
+# A load driver against a running server (make run): `make simulate ARGS=surge`.
+simulate: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.simulate $(ARGS)
 
 check: $(VENV)/.installed-dev node_modules/.installed  ## format, lint, types, tests
 	$(BIN)/ruff format --check .

@@ -12,8 +12,8 @@ from shelter.audit.schemas import Action
 from shelter.auth import service as auth
 from shelter.db import utcnow
 from shelter.errors import NotFound
-from shelter.households.schemas import MemberPublic, Roster, RosterEntry, Stay
-from shelter.households.service import public
+from shelter.households.schemas import MemberPublic, Roster, RosterEntry
+from shelter.households.service import details
 from shelter.tables import Household, Member, Shelter
 from shelter.writes.path import Change, done
 
@@ -51,23 +51,7 @@ def _roster(session: Session, *, shelter_id: str) -> Roster:
             .order_by(col(Member.household_id), col(Member.position))
         ).all():
             members[member.household_id].append(member)
-    entries = [
-        RosterEntry(
-            household_id=h.id,
-            pass_code=h.pass_code,
-            anonymous=h.anonymous,
-            size=h.size,
-            present=h.present,
-            since=h.since,
-            pets=h.pets,
-            language=h.language,
-            phone=h.phone,
-            stay=Stay(h.stay) if h.stay else None,
-            consent_safety_info=h.consent_safety_info,
-            members=[public(m) for m in members[h.id]],
-        )
-        for h in households
-    ]
+    entries = [RosterEntry(**details(h, members[h.id])) for h in households]
     return Roster(
         shelter_id=shelter_id,
         as_of=utcnow(),

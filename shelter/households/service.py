@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
@@ -159,22 +160,29 @@ def public(member: Member) -> MemberPublic:
     )
 
 
+def details(household: Household, members: Sequence[Member]) -> dict[str, Any]:
+    """What a roster entry and a record both show of a household: one mapping for both."""
+    return {
+        "household_id": household.id,
+        "pass_code": household.pass_code,
+        "anonymous": household.anonymous,
+        "size": household.size,
+        "present": household.present,
+        "since": household.since,
+        "pets": household.pets,
+        "language": household.language,
+        "phone": household.phone,
+        "stay": Stay(household.stay) if household.stay else None,
+        "consent_safety_info": household.consent_safety_info,
+        "members": [public(m) for m in members],
+    }
+
+
 def to_record(session: Session, household: Household) -> HouseholdRecord:
     return HouseholdRecord(
-        household_id=household.id,
-        pass_code=household.pass_code,
+        **details(household, _members_of(session, household.id)),
         origin=Origin(household.origin),
-        anonymous=household.anonymous,
-        size=household.size,
-        pets=household.pets,
-        language=household.language,
-        phone=household.phone,
-        stay=Stay(household.stay) if household.stay else None,
-        consent_safety_info=household.consent_safety_info,
-        members=[public(m) for m in _members_of(session, household.id)],
         shelter_id=household.shelter_id,
-        present=household.present,
-        since=household.since,
         created_at=household.created_at,
         merged_into=household.merged_into,
         merged_records=household.merged_records,
@@ -207,6 +215,19 @@ def _locked(session: Session, ids: Sequence[str]) -> dict[str, Household]:
     return found
 
 
+def _audited(
+    session: Session, principal: auth.Principal, action: Action, household: Household
+) -> None:
+    """An audit entry for one household's record, where it is now (same transaction)."""
+    audit.record(
+        session,
+        principal=principal,
+        action=action,
+        household_id=household.id,
+        shelter_id=household.shelter_id,
+    )
+
+
 def _get(session: Session, household_id: str) -> Household:
     household = session.get(Household, household_id)
     if household is None:
@@ -227,13 +248,7 @@ def read(
     """The record, for staff of its shelter and hq; audited."""
     household = _get(session, household_id)
     ensure_may_see(principal, household)
-    audit.record(
-        session,
-        principal=principal,
-        action=Action.read,
-        household_id=household.id,
-        shelter_id=household.shelter_id,
-    )
+    _audited(session, principal, Action.read, household)
     return done(to_record(session, household))
 
 
@@ -251,13 +266,7 @@ def card(
     """The pass code and the name to print on the household's card; audited."""
     household = _get(session, household_id)
     ensure_may_see(principal, household)
-    audit.record(
-        session,
-        principal=principal,
-        action=Action.card,
-        household_id=household.id,
-        shelter_id=household.shelter_id,
-    )
+    _audited(session, principal, Action.card, household)
     return done((household.pass_code, card_name(household, _members_of(session, household.id))))
 
 
@@ -288,13 +297,7 @@ def correct(
     household.consent_safety_info = data.consent_safety_info
     household.anonymous = False
     session.add(household)
-    audit.record(
-        session,
-        principal=principal,
-        action=Action.correct,
-        household_id=household.id,
-        shelter_id=household.shelter_id,
-    )
+    _audited(session, principal, Action.correct, household)
     session.flush()
     touched = counts.settle(session, household_id=household.id, size=size)
     session.refresh(household)
@@ -386,12 +389,6 @@ def erase(session: Session, *, principal: auth.Principal, household_id: str) -> 
     household.anonymous = True
     household.erased_at = utcnow()
     session.add(household)
-    audit.record(
-        session,
-        principal=principal,
-        action=Action.erase,
-        household_id=household.id,
-        shelter_id=household.shelter_id,
-    )
+    _audited(session, principal, Action.erase, household)
     session.flush()
     return done(None, needs=True)
