@@ -20,7 +20,8 @@ from shelter.db import Database
 
 ADMIN = "test-admin-token"
 HQ = {"Authorization": f"Bearer {ADMIN}"}
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[1] / "shared"
 NANAO_CSV = SHARED / "data" / "nanao-2024" / "reference_data.csv"
 
 
@@ -29,7 +30,15 @@ NANAO_CSV = SHARED / "data" / "nanao-2024" / "reference_data.csv"
 POSTGRES = os.environ.get("SHELTER_TEST_POSTGRES")
 
 
+# Every test in these folders starts a browser or several server processes (seconds each):
+# `make test-fast` (-m "not slow") leaves them out of the edit-test loop.
+SLOW_FOLDERS = ("e2e", "scale")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(part in SLOW_FOLDERS for part in item.path.relative_to(HERE).parts[:-1]):
+            item.add_marker(pytest.mark.slow)
     if POSTGRES:
         skip = pytest.mark.skip(reason="checks SQLite itself; this run is on PostgreSQL")
         for item in items:

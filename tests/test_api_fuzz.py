@@ -24,6 +24,8 @@ from shelter.app import create_app
 from shelter.config import Settings
 from tests.conftest import ADMIN, HQ
 
+pytestmark = pytest.mark.slow  # schemathesis walks every operation: seconds per test
+
 FUZZ = settings(
     max_examples=25,
     deadline=None,

@@ -9,12 +9,15 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.events import rebuild
 from tests.conftest import ADMIN, HQ
 from tests.server import Server, start, stop
+
+pytestmark = pytest.mark.slow  # kills a real server mid-burst: seconds per test
 
 CLIENTS = 16
 EVENTS = 2000

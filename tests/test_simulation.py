@@ -14,6 +14,8 @@ from bench.simulate import JST, main, parse_era_time, read_snapshot
 from tests.conftest import ADMIN, NANAO_CSV
 from tests.server import free_port, serve
 
+pytestmark = pytest.mark.slow  # drives real servers: seconds per test
+
 NANAO = NANAO_CSV.parent
 ENV = {"SHELTER_ADMIN_TOKEN": ADMIN}
 needs_nanao = pytest.mark.skipif(not NANAO.is_dir(), reason="the shared Nanao data is missing")

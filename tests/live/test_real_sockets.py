@@ -11,10 +11,13 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from websockets.sync.client import connect
 
 from tests.conftest import ADMIN, HQ
 from tests.server import Server, serve
+
+pytestmark = pytest.mark.slow  # real servers and stuck sockets: seconds per test
 
 
 def raw_websocket(server: Server, *, rcvbuf: int | None = None) -> socket.socket:
