@@ -188,8 +188,10 @@ class WritePath:
     def _once(self, jobs: Sequence[Job[Any]]) -> list[Result[Any]]:
         outcomes: list[Change[Any] | BaseException] = []
         with self._db.write() as session:
-            named = [sid for job in jobs if job.shelters for sid in job.shelters(session)]
-            locks.take(session, named)
+            if not self._db.is_sqlite:  # one writer at a time there: nothing to lock
+                locks.take(
+                    session, [sid for job in jobs if job.shelters for sid in job.shelters(session)]
+                )
             outcomes = [isolated(session, job.work) for job in jobs]
             changes = [c for c in outcomes if isinstance(c, Change)]
             touched = sorted(set().union(*(c.touched for c in changes)))
