@@ -92,3 +92,31 @@ def test_registration_spam_is_limited_but_staff_are_not(strict: TestClient) -> N
     assert strict.post("/api/v1/households", json=body, headers=staff).status_code == 201
     bad = {"Authorization": "Bearer wrong"}
     assert strict.post("/api/v1/households", json=body, headers=bad).status_code == 401
+
+
+def test_anonymous_guessing_behind_a_shared_address_never_blocks_a_kiosk(
+    strict: TestClient,
+) -> None:
+    """Phones on the shelter Wi-Fi share the kiosk's address (NAT): their unknown pass
+    images get 429, and the kiosk's real check-out and batch upload still go through."""
+    kiosk = make_token(strict, role="kiosk", shelter_id="S01")
+    household = make_household(strict, size=1)
+    checked_in = strict.post(
+        "/api/v1/events", json=event("S01", pass_code=household["pass_code"]), headers=kiosk
+    )
+    assert checked_in.status_code == 201
+    guesses = [strict.get(f"/api/v1/passes/GUESS{n:015d}.png").status_code for n in range(8)]
+    assert guesses[-1] == 429
+    out = strict.post(
+        "/api/v1/events",
+        json=event("S01", "check_out", pass_code=household["pass_code"]),
+        headers=kiosk,
+    )
+    assert out.status_code == 201
+    batch = strict.post(
+        "/api/v1/events/batch",
+        json={"events": [event("S01", pass_code=household["pass_code"])]},
+        headers=kiosk,
+    )
+    assert batch.status_code == 200
+    assert batch.json()["results"][0]["status"] == "applied"
