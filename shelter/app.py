@@ -23,6 +23,7 @@ from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.events.router import router as events_router
+from shelter.headers import SafeHeaders
 from shelter.households import needs
 from shelter.households.router import router as households_router
 from shelter.live import pgbridge
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.limits = Limits(settings)
     errors.install(app)
+    app.add_middleware(SafeHeaders)
     app.add_middleware(AccessLog)
     # Outermost: every log line of a request, and its answer, carry one X-Request-ID.
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

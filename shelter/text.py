@@ -30,3 +30,10 @@ def _not_blank(value: str) -> str:
 
 Line = Annotated[str, AfterValidator(clean_text)]
 RequiredLine = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank)]
+
+
+def spreadsheet_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text: one starting with = + - @ would run as
+    a formula in Excel (a shelter named "=HYPERLINK(…)"), so it gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -15,6 +15,7 @@ from shelter.errors import NotFound
 from shelter.households.schemas import MemberPublic, Roster, RosterEntry
 from shelter.households.service import details
 from shelter.tables import Household, Member, Shelter
+from shelter.text import spreadsheet_cell
 from shelter.writes.path import Change, done
 
 
@@ -78,12 +79,6 @@ ROSTER_CSV_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ runs as a formula in Excel: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def to_csv(data: Roster) -> str:
     """One row per member (walk-in groups: one row), in UTF-8 with BOM so Excel reads it."""
     out = io.StringIO()
@@ -96,7 +91,7 @@ def to_csv(data: Roster) -> str:
         for index, member in enumerate(rows, start=1):
             writer.writerow(
                 [
-                    _cell(v)
+                    spreadsheet_cell(v)
                     for v in (
                         entry.household_id,
                         entry.present,

@@ -26,6 +26,7 @@ from shelter.occupancy.schemas import (
     Totals,
 )
 from shelter.tables import CountChange, Shelter
+from shelter.text import spreadsheet_cell
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -239,10 +240,10 @@ def to_csv(data: Occupancy) -> str:
     for s in data.shelters:
         writer.writerow(
             [
-                s.id,
-                s.name,
-                s.name_en or "",
-                s.address,
+                spreadsheet_cell(s.id),
+                spreadsheet_cell(s.name),
+                spreadsheet_cell(s.name_en or ""),
+                spreadsheet_cell(s.address),
                 s.lat,
                 s.lon,
                 s.capacity,

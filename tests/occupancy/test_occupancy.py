@@ -177,3 +177,20 @@ def test_has_room_agrees_with_the_level_a_person_sees(
             assert full.vacancy > 0
         assert 100 + full.over - full.vacancy == occupancy
         assert full.over_capacity == (occupancy > 100)
+
+
+def test_occupancy_csv_never_hands_a_spreadsheet_a_formula(client: TestClient) -> None:
+    """A shelter named or addressed like a formula is written as text (leading quote)."""
+    body = {
+        "id": "F01",
+        "name": '=HYPERLINK("http://evil","click")',
+        "name_en": "+1 shelter",
+        "address": "@SUM(A1)",
+        "lat": 32.3,
+        "lon": 130.5,
+        "capacity": 10,
+    }
+    assert client.post("/api/v1/shelters", json=body, headers=HQ).status_code == 201
+    text = client.get("/api/v1/occupancy.csv").text
+    row = next(line for line in text.splitlines() if line.startswith("F01,"))
+    assert "'=HYPERLINK" in row and "'+1 shelter" in row and "'@SUM(A1)" in row
