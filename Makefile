@@ -47,5 +47,7 @@ fmt: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Build and tool caches only. shelter.db is the live data: it is never deleted by a target
+# (back it up with `shelter backup`, or remove it by hand if you really mean to).
 clean:
-	rm -rf $(VENV) shelter.db shelter.db-wal shelter.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -181,9 +181,26 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; a mistake anyone can make ends in one clear line, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    from shelter.errors import ShelterError
+
     args = parser().parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except ShelterError as exc:  # an unknown shelter, a file that is not a shelter list
+        return _fail(args, exc.message)
+    except OSError as exc:  # a file that is not there or cannot be read
+        return _fail(args, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except OperationalError as exc:  # the database is not there, or refuses us
+        return _fail(args, f"cannot reach the database: {str(exc.orig).strip().splitlines()[0]}")
     return code
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    print(f"shelter {args.command}: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./shelter.db"
     admin_token: str | None = Field(default=None, repr=False)
+    # The address tablets and phones use to reach the service (https://shelter.town.example),
+    # for enrolment cards and printed links. Unset: the address the request came in on.
+    public_url: str | None = None
     # Seed the town's five main shelters when the database is new.
     seed: bool = True
     # Level bands as fractions of capacity (VACAN-style: 空いています / やや混雑 / 混雑 / 満).

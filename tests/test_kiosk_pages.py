@@ -9,7 +9,9 @@ import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.conftest import HQ, make_token
+from shelter.app import create_app
+from shelter.config import Settings
+from tests.conftest import ADMIN, HQ, make_token
 
 
 def enrol(client: TestClient, **fields: str) -> dict[str, str]:
@@ -97,3 +99,18 @@ def test_whoami_refuses_revoked_and_missing_tokens(client: TestClient) -> None:
     assert client.get("/api/v1/tokens/me", headers=headers).status_code == 401
     assert client.get("/api/v1/tokens/me").status_code == 401
     assert client.get("/api/v1/tokens/me", headers=HQ).json()["role"] == "hq"
+
+
+def test_enrolment_cards_point_at_the_public_address_tablets_use(database_url: str) -> None:
+    """Made on HQ's own machine (127.0.0.1), the card still sends the tablet to the
+    address set in SHELTER_PUBLIC_URL, and its QR says so."""
+    settings = Settings(
+        database_url=database_url, admin_token=ADMIN, public_url="https://shelter.town.example/"
+    )
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        card = enrol(client)
+    assert card["enrol_url"] == f"https://shelter.town.example/kiosk#enrol={card['token']}"
+    png = base64.b64decode(card["qr_png"].removeprefix("data:image/png;base64,"))
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [
+        card["enrol_url"]
+    ]

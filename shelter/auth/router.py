@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from shelter.auth import service
 from shelter.auth.deps import HqDep, PrincipalDep
 from shelter.auth.schemas import Enrolment, Role, TokenCreate, TokenCreated, TokenPublic, Whoami
-from shelter.deps import SessionDep, WriterDep
+from shelter.deps import SessionDep, SettingsDep, WriterDep
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -18,10 +18,13 @@ async def create_token(data: TokenCreate, _: HqDep, writer: WriterDep) -> TokenC
 
 @router.post("/enrolment", status_code=201, responses={404: {"description": "Unknown shelter"}})
 async def create_enrolment(
-    data: TokenCreate, request: Request, _: HqDep, writer: WriterDep
+    data: TokenCreate, request: Request, _: HqDep, writer: WriterDep, settings: SettingsDep
 ) -> Enrolment:
     """Make a kiosk or staff token with a QR card that enrols a device when scanned."""
-    return await writer.run(service.enrol, data=data, base_url=str(request.base_url))
+    # The card sends the tablet to the address tablets use, not to whatever address HQ's
+    # browser happened to use (127.0.0.1 on the HQ machine itself).
+    base_url = settings.public_url or str(request.base_url)
+    return await writer.run(service.enrol, data=data, base_url=base_url)
 
 
 @router.get("/me", responses={401: {"description": "Unknown or revoked token"}})
