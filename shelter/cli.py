@@ -38,7 +38,15 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    base = f"http://{args.host}:{args.port}"
+    if bool(args.certfile) != bool(args.keyfile):
+        print("--certfile and --keyfile go together (HTTPS needs both)", file=sys.stderr)
+        return 2
+    for tls_file in filter(None, (args.certfile, args.keyfile)):
+        if not Path(tls_file).is_file():
+            print(f"shelter serve: no such file: {tls_file}", file=sys.stderr)
+            return 2
+    scheme = "https" if args.certfile else "http"
+    base = f"{scheme}://{args.host}:{args.port}"
     print(
         f"\n  shelter is starting on {base}\n  Vacancy page: {base}/\n"
         f"  Register for a pass: {base}/register\n  HQ dashboard: {base}/dashboard\n"
@@ -58,6 +66,10 @@ def serve(args: argparse.Namespace) -> int:
         access_log=False,
         # The live feed's fast path is written against this protocol (live/fastpath.py).
         ws=WS_PROTOCOL,
+        # HTTPS served by the service itself (a LAN box with no proxy); behind Caddy, leave
+        # these out and let the proxy hold the certificate (compose.yaml).
+        ssl_certfile=args.certfile,
+        ssl_keyfile=args.keyfile,
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
         ws_per_message_deflate=settings.ws_per_message_deflate,
@@ -155,6 +167,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--certfile", help="serve HTTPS with this certificate (PEM, with its chain)")
+    p.add_argument("--keyfile", help="the certificate's private key (PEM)")
     p.set_defaults(run=serve)
 
     p = sub.add_parser("import", help="import a municipal open-data shelter CSV")

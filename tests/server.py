@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -36,6 +37,8 @@ def start(
     env: dict[str, str] | None = None,
     args: list[str] | None = None,
     port: int | None = None,
+    scheme: str = "http",
+    verify: ssl.SSLContext | bool = True,
 ) -> Server:
     """Start the service and wait for /healthz (the caller stops it)."""
     port = port or free_port()
@@ -56,11 +59,11 @@ def start(
         *(args or []),
     ]
     process = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
-    server = Server(base=f"http://127.0.0.1:{port}", port=port, process=process)
+    server = Server(base=f"{scheme}://127.0.0.1:{port}", port=port, process=process)
     deadline = time.monotonic() + 30
     while True:
         try:
-            if httpx.get(f"{server.base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{server.base}/healthz", timeout=1, verify=verify).status_code == 200:
                 return server
         except httpx.TransportError:
             pass
@@ -85,9 +88,11 @@ def serve(
     *,
     env: dict[str, str] | None = None,
     args: list[str] | None = None,
+    scheme: str = "http",
+    verify: ssl.SSLContext | bool = True,
 ) -> Iterator[Server]:
     """Start the service on a free port and wait for /healthz; stop it afterwards."""
-    server = start(database, env=env, args=args)
+    server = start(database, env=env, args=args, scheme=scheme, verify=verify)
     try:
         yield server
     finally:
