@@ -16,7 +16,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 
-from shelter import errors, pages
+from shelter import backups, errors, pages
 from shelter.audit.router import router as audit_router
 from shelter.auth.router import router as tokens_router
 from shelter.bootstrap import bootstrap
@@ -113,6 +113,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.create_task(_resync_loop(hub, db, settings)),
             asyncio.create_task(hub.needs_loop(settings.live_needs_interval_seconds)),
         ]
+        if settings.backup_dir is not None:
+            tasks.append(
+                asyncio.create_task(
+                    backups.schedule(
+                        settings.database_url,
+                        settings.backup_dir,
+                        every=settings.backup_every_seconds,
+                        keep=settings.backup_keep,
+                    )
+                )
+            )
         if not db.is_sqlite:  # several workers share PostgreSQL: hear each other's changes
             tasks.append(
                 asyncio.create_task(

@@ -1,4 +1,4 @@
-"""`shelter serve | import | token | migrate | check`.
+"""`shelter serve | import | token | migrate | backup | restore | check`.
 
 (The load driver that replays a surge or Nanao's 2024 headcounts is ``bench/simulate.py``.)
 """
@@ -26,12 +26,17 @@ def _settings(args: argparse.Namespace) -> Settings:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from shelter.backups import parse_every
     from shelter.live.fastpath import WS_PROTOCOL
     from shelter.logs import uvicorn_config
 
     settings = _settings(args)
     # The app factory runs in each worker process and reads its settings from the environment.
     os.environ["SHELTER_DATABASE_URL"] = settings.database_url
+    if args.backup_dir:
+        os.environ["SHELTER_BACKUP_DIR"] = str(Path(args.backup_dir).resolve())
+        os.environ["SHELTER_BACKUP_EVERY_SECONDS"] = str(parse_every(args.backup_every))
+        os.environ["SHELTER_BACKUP_KEEP"] = str(args.backup_keep)
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         print(
             "--workers > 1 needs PostgreSQL (--db postgresql://…); SQLite runs one worker.",
@@ -141,6 +146,23 @@ def migrate_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def backup_cmd(args: argparse.Namespace) -> int:
+    from shelter import backups
+
+    made = backups.backup(_settings(args).database_url, Path(args.file))
+    print(f"backup written: {made}")
+    return 0
+
+
+def restore_cmd(args: argparse.Namespace) -> int:
+    from shelter import backups
+
+    settings = _settings(args)
+    backups.restore(settings.database_url, Path(args.file))
+    print(f"restored {args.file} into {settings.database_url}; run `shelter check` to verify")
+    return 0
+
+
 def check(args: argparse.Namespace) -> int:
     from shelter.db import Database
     from shelter.events import rebuild
@@ -169,6 +191,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="info")
     p.add_argument("--certfile", help="serve HTTPS with this certificate (PEM, with its chain)")
     p.add_argument("--keyfile", help="the certificate's private key (PEM)")
+    p.add_argument("--backup-dir", help="take backups into this folder while serving")
+    p.add_argument("--backup-every", default="10m", help="how often: 90s, 10m, 1h (default 10m)")
+    p.add_argument("--backup-keep", type=int, default=24, help="how many to keep (default 24)")
     p.set_defaults(run=serve)
 
     p = sub.add_parser("import", help="import a municipal open-data shelter CSV")
@@ -187,6 +212,16 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create or upgrade the schema (and seed a new database)")
     p.add_argument("--db", help=db_help)
     p.set_defaults(run=migrate_cmd)
+
+    p = sub.add_parser("backup", help="a consistent copy of the database, while it runs")
+    p.add_argument("file", help="where to write it")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=backup_cmd)
+
+    p = sub.add_parser("restore", help="replace the database with a backup (stop serving first)")
+    p.add_argument("file", help="a file made by `shelter backup`")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(run=restore_cmd)
 
     p = sub.add_parser("check", help="compare live counts with a rebuild from the event log")
     p.add_argument("--db", help=db_help)

@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     # The address tablets and phones use to reach the service (https://shelter.town.example),
     # for enrolment cards and printed links. Unset: the address the request came in on.
     public_url: str | None = None
+    # Scheduled backups while serving (shelter serve --backup-dir …): where, how often (in
+    # seconds), and how many to keep. Unset dir: no scheduled backups.
+    backup_dir: Path | None = None
+    backup_every_seconds: float = 600.0
+    backup_keep: int = 24
     # Seed the town's five main shelters when the database is new.
     seed: bool = True
     # Level bands as fractions of capacity (VACAN-style: 空いています / やや混雑 / 混雑 / 満).

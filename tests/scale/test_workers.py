@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
@@ -307,3 +308,20 @@ def test_moves_between_two_shelters_on_two_workers_never_deadlock(
         assert "retried after 40P01" not in (
             server.process.stderr.read() if server.process.stderr else ""
         )
+
+
+def test_a_postgresql_backup_mid_stream_holds_everything_acknowledged_before_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """pg_dump of a live database, restored with pg_restore into another database."""
+    from tests.test_backups import backup_mid_stream
+
+    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        target = f"{pg_url.rsplit('/', 1)[1]}_restored"
+        conn.execute(f'CREATE DATABASE "{target}"')
+    restored = pg_url.rsplit("/", 1)[0] + "/" + target
+    try:
+        backup_mid_stream(pg_url, tmp_path / "b.pgdump", restored)
+    finally:
+        with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
