@@ -3,7 +3,7 @@
 // やさしい日本語 ("easy") rewrites what evacuees read (the result of a scan, the walk-in
 // questions, the pass); what only staff read (enrolment, sync) stays in plain Japanese,
 // so the easy block starts from the Japanese one and overrides the evacuee-facing lines.
-import { STRINGS as PAGES } from "../dashboard/common/i18n.js";
+import { STRINGS as PAGES } from "../dashboard/common/strings.js";
 
 const ja = {
   lang: "ja",

@@ -8,7 +8,8 @@
 import { LANGUAGES, strings } from "./i18n.js";
 import { Outbox, Sync, wire } from "./outbox.js";
 import { Camera, listenForWedge } from "./scanner.js";
-import { LiveFeed, html } from "../dashboard/common/feed.js";
+import { LiveFeed } from "../dashboard/common/feed.js";
+import { html } from "../dashboard/common/dom.js";
 
 const ENROL_KEY = "shelter.kiosk";
 const LANG_KEY = "shelter.kiosk.lang";

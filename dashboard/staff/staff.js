@@ -8,21 +8,21 @@
 //
 // Personal data stays in this page's memory and the DOM: never in a URL, localStorage or
 // the console. The CSV and the pass card are fetched with the header and shown from blobs.
-import { clock, currentLanguage, setLanguage, shelterName } from "../common/i18n.js";
-import { LiveFeed, html } from "../common/feed.js";
-import { SPOKEN } from "../register/strings.js";
-import { strings } from "./strings.js";
-import {
-  blankMember, folded, householdBody, memberFieldset, namedMembers,
-} from "../common/household.js";
+import { clock, saveLanguage, savedLanguage, shelterName } from "../common/i18n.js";
+import { LiveFeed } from "../common/feed.js";
+import { html } from "../common/dom.js";
+import { LANGUAGES, strings } from "./strings.js";
+import { HouseholdForm, blankMember, folded, namedMembers } from "../common/household.js";
 
 const TOKEN_KEY = "shelter.staff.token";
 const SHELTER_KEY = "shelter.staff.shelter";
 const SHELTER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const $ = (id) => document.getElementById(id);
 
+const LANG_KEY = "shelter.lang";
+
 const state = {
-  lang: currentLanguage(),
+  lang: savedLanguage(LANG_KEY, LANGUAGES),
   token: null,
   me: null, // {id, role, shelter_id, label}
   shelters: [],
@@ -53,6 +53,8 @@ const feed = new LiveFeed({
 function t() {
   return strings(state.lang);
 }
+
+const household = new HouseholdForm({ size: true, narrow: true, notAsked: true, onMembersChange: syncSize });
 
 // ---- talking to the API ----
 class ApiError extends Error {
@@ -234,7 +236,7 @@ function signOut(error = "") {
   for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   // Nothing personal stays on screen.
   $("rows").replaceChildren();
-  $("members").replaceChildren();
+  household.forget();
   $("form").reset();
   $("notice").textContent = "";
   $("desk").hidden = true;
@@ -469,7 +471,7 @@ function showView(view) {
 
 function backToRoster(focusKey = null) {
   state.form = null;
-  $("members").replaceChildren();
+  household.forget();
   showView("roster");
   renderRoster();
   if (stale) refreshSoon();
@@ -478,50 +480,17 @@ function backToRoster(focusKey = null) {
 }
 
 // ---- the household form (the registration page's fields) ----
-function removeMember(index) {
-  state.form.members.splice(index, 1);
-  renderMembers();
-  syncSize();
-  $("add-member").focus();
-}
-
-function renderMembers() {
-  if (!state.form) return;
-  const words = t();
-  $("members").replaceChildren(...state.form.members.map((member, index) =>
-    memberFieldset(member, index, { words, onRemove: removeMember })));
-}
-
 // The size follows the members listed, plus the people the record counted without names,
 // until staff type a size themselves.
 function autoSize() {
   const form = state.form;
-  const named = namedMembers(form.members).length;
+  const named = namedMembers(household.members).length;
   if (form.anonymous) return Math.max(named, form.originalSize);
   return named + Math.max(form.originalSize - form.originalMembers, 0);
 }
 
 function syncSize() {
   if (state.form && state.form.mode === "edit" && !state.form.sizeTouched) $("size").value = String(autoSize());
-}
-
-function renderStays() {
-  const words = t();
-  $("stays").replaceChildren(...Object.entries(words.stays).map(([value, label]) => {
-    const radio = html("input", { type: "radio", name: "stay", id: `stay-${value}`, value });
-    radio.checked = state.form && state.form.stay === value;
-    radio.addEventListener("change", () => { state.form.stay = value; });
-    return html("label", { class: "choice", for: `stay-${value}` }, radio, label);
-  }));
-}
-
-function renderSpoken(value) {
-  const words = t();
-  const options = [["", words.languageUnknown], ...SPOKEN];
-  if (value && !options.some(([code]) => code === value)) options.push([value, value]);
-  $("spoken").replaceChildren(...options.map(([code, label]) =>
-    html("option", code ? { value: code, lang: code } : { value: "" }, label)));
-  $("spoken").value = value || "";
 }
 
 function renderForm() {
@@ -534,23 +503,18 @@ function renderForm() {
   $("form-help").hidden = !$("form-help").textContent;
   $("form-submit").textContent = form.mode === "register" ? words.saveRegister : words.saveEdit;
   $("size-field").hidden = form.mode !== "edit";
-  renderSpoken($("spoken").value || form.language);
-  renderStays();
-  renderMembers();
+  household.render(words);
 }
 
-function openForm(form) {
-  state.form = {
-    stay: null, sizeTouched: false, originalSize: 0, originalMembers: 0, anonymous: false, language: "ja",
-    ...form,
-  };
+function openForm({ members, stay = null, language = "ja", ...form }) {
+  state.form = { sizeTouched: false, originalSize: 0, originalMembers: 0, anonymous: false, ...form };
   $("form").reset();
   $("form-error").textContent = "";
-  $("spoken").replaceChildren();
   const record = state.form.record;
-  $("pets").value = String(record ? record.pets : 0);
-  $("phone").value = record && record.phone ? record.phone : "";
-  $("consent").checked = !!(record && record.consent_safety_info);
+  household.load({
+    members, stay, language, pets: record ? record.pets : 0, phone: record && record.phone ? record.phone : "",
+    consent: !!(record && record.consent_safety_info),
+  });
   renderForm();
   $("size").value = String(record ? record.size : 1);
   showView("form");
@@ -583,22 +547,12 @@ async function openEdit(entry) {
   });
 }
 
-function formBody() {
-  return householdBody(state.form.members, {
-    pets: $("pets").value,
-    language: $("spoken").value,
-    phone: $("phone").value,
-    stay: state.form.stay,
-    consent: $("consent").checked,
-  });
-}
-
 async function submitForm(event) {
   event.preventDefault();
   const form = state.form;
   if (!form || form.sending) return;
   const words = t();
-  const data = formBody();
+  const data = household.body();
   if (!data.members[0].name) {
     $("form-error").textContent = words.needName;
     $("m0-name").focus();
@@ -650,7 +604,7 @@ async function register(data) {
     name: data.members[0].name, eventId: uuid(), checkedIn: false, answer: null,
   };
   state.form = null;
-  $("members").replaceChildren();
+  household.forget();
   showView("done");
   renderDone();
   $("done-title").focus();
@@ -852,17 +806,14 @@ function renderStatic() {
     "shelter-select-label": words.shelterPick, "roster-title": words.rosterTitle,
     register: words.registerAtDoor, refresh: words.refresh, csv: words.csv, "filter-label": words.filter,
     "h-household": words.colHousehold, "h-people": words.colPeople, "h-pets": words.colPets,
-    "h-since": words.colSince, "h-actions": words.colActions, "members-title": words.members,
-    "add-member": words.addMember, "household-title": words.household, "size-label": words.size,
-    "size-help": words.sizeHelp, "pets-label": words.pets, "phone-label": words.phone,
-    "spoken-label": words.language, "stay-label": words.stay, "consent-label": words.consent,
-    "consent-help": words.consentHelp, "form-cancel": words.cancel, print: words.print,
+    "h-since": words.colSince, "h-actions": words.colActions, "form-cancel": words.cancel, print: words.print,
     "done-back": words.backToRoster, "merge-help": words.mergeHelp, "merge-keep-label": words.mergeKeep,
     "merge-from-label": words.mergeFrom, "merge-next": words.mergeNext, "merge-do": words.mergeDo,
     "merge-back": words.mergeBack, "merge-cancel": words.cancel, "erase-do": words.eraseDo,
     "erase-cancel": words.cancel,
   };
   for (const [id, value] of Object.entries(text)) $(id).textContent = value;
+  household.renderLabels(words);
   const language = $("language");
   language.textContent = words.switchTo;
   language.setAttribute("aria-label", words.switchLabel);
@@ -892,7 +843,7 @@ function bind() {
   document.addEventListener("visibilitychange", () => { if (!document.hidden && stale) refreshSoon(); });
   $("language").addEventListener("click", () => {
     state.lang = state.lang === "ja" ? "en" : "ja";
-    setLanguage(state.lang);
+    saveLanguage(LANG_KEY, state.lang);
     renderAll();
   });
   $("shelter-select").addEventListener("change", () => chooseShelter($("shelter-select").value));
@@ -907,15 +858,6 @@ function bind() {
   $("filter").addEventListener("input", () => {
     state.filter = $("filter").value;
     renderRoster();
-  });
-  $("add-member").addEventListener("click", () => {
-    state.form.members.push(blankMember());
-    renderMembers();
-    syncSize();
-    $(`m${state.form.members.length - 1}-name`).focus();
-  });
-  $("members").addEventListener("input", (event) => {
-    if (event.target.id && event.target.id.endsWith("-name")) syncSize();
   });
   $("size").addEventListener("input", () => { if (state.form) state.form.sizeTouched = true; });
   $("form").addEventListener("submit", submitForm);
@@ -973,7 +915,7 @@ function refocus(key) {
   (target || $("roster-title")).focus();
 }
 
-setLanguage(state.lang);
+saveLanguage(LANG_KEY, state.lang);
 bind();
 renderStatic();
 const saved = sessionStorage.getItem(TOKEN_KEY);
