@@ -153,7 +153,7 @@ export class HouseholdForm {
 
   build({ size, narrow, phoneAutocomplete }) {
     const field = (attributes, ...children) =>
-      html("div", { class: narrow ? "field narrow" : "field", ...attributes }, ...children);
+      html("div", { ...attributes, class: narrow ? "field narrow" : "field" }, ...children);
     const label = (id, name) => html("label", { for: id, id: `${name}-label` });
     this.size = html("input", { id: "size", type: "number", inputmode: "numeric", min: "1", max: "1000",
       "aria-describedby": "size-help" });
@@ -241,6 +241,16 @@ export class HouseholdForm {
     this.renderMembers();
     this.onMembersChange();
     this.addButton.focus();
+  }
+
+  // The body to send, or null when the first person has no name: that is said in
+  // ``errorBox`` and the focus goes to the name.
+  bodyToSend(errorBox) {
+    const data = this.body();
+    if (data.members[0].name) return data;
+    errorBox.textContent = this.words.needName;
+    $("m0-name").focus();
+    return null;
   }
 
   body() {

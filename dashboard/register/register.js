@@ -42,12 +42,8 @@ function render() {
 async function submit(event) {
   event.preventDefault();
   const words = t();
-  const data = household.body();
-  if (!data.members[0].name) {
-    $("error").textContent = words.needName;
-    $("m0-name").focus();
-    return;
-  }
+  const data = household.bodyToSend($("error"));
+  if (!data) return;
   $("error").textContent = "";
   $("submit").disabled = true;
   $("submit").textContent = words.sending;

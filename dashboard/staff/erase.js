@@ -1,11 +1,10 @@
 // Erasing a household's personal data, after a confirmation that says what goes and what
 // stays (its size, its check-ins and check-outs, its pass).
 import { $, html } from "../common/dom.js";
-import { problemText, say, state, t } from "./desk.js";
+import { state, t } from "./desk.js";
 import { call } from "./session.js";
-import { loadRoster } from "./roster.js";
 import { entryName, tail } from "./entries.js";
-import { focusOn, refocus } from "./views.js";
+import { bindDialog, confirmChange } from "./dialogs.js";
 
 export function openErase(entry, opener) {
   state.erase = { id: entry.household_id, entry, opener: opener.dataset.focus };
@@ -27,27 +26,14 @@ async function eraseDo() {
   const erase = state.erase;
   // The notice names the pass, not the person whose name was just erased.
   const pass = t().pass(tail(erase.entry.pass_code));
-  $("erase-do").disabled = true;
-  try {
-    await call(`/households/${encodeURIComponent(erase.id)}`, { method: "DELETE" });
-    $("erase-dialog").close();
-    await loadRoster();
-    say(t().erased(pass));
-    focusOn(`edit:${erase.id}`);
-  } catch (error) {
-    if (error.status !== 401) $("erase-error").textContent = problemText(error);
-  } finally {
-    $("erase-do").disabled = false;
-  }
+  await confirmChange("erase", {
+    request: () => call(`/households/${encodeURIComponent(erase.id)}`, { method: "DELETE" }),
+    said: () => t().erased(pass),
+    focusKey: `edit:${erase.id}`,
+  });
 }
 
 export function bindErase() {
   $("erase-do").addEventListener("click", eraseDo);
-  $("erase-cancel").addEventListener("click", () => $("erase-dialog").close());
-  $("erase-dialog").addEventListener("close", () => {
-    const opener = state.erase && state.erase.opener;
-    state.erase = null;
-    $("erase-what").replaceChildren();
-    refocus(opener);
-  });
+  bindDialog("erase", { clear: ["erase-what"] });
 }

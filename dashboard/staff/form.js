@@ -94,12 +94,8 @@ async function submitForm(event) {
   const form = state.form;
   if (!form || form.sending) return;
   const words = t();
-  const data = household.body();
-  if (!data.members[0].name) {
-    $("form-error").textContent = words.needName;
-    $("m0-name").focus();
-    return;
-  }
+  const data = household.bodyToSend($("form-error"));
+  if (!data) return;
   if (form.mode === "edit") {
     const size = Number.parseInt(folded($("size").value), 10);
     if (Number.isFinite(size)) {

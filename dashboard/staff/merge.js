@@ -1,11 +1,10 @@
 // Merging two records of one household (registered from home and again at the door):
 // choose which to keep, confirm in words, merge. The other record's pass keeps working.
 import { $, html } from "../common/dom.js";
-import { problemText, say, state, t } from "./desk.js";
+import { say, state, t } from "./desk.js";
 import { call } from "./session.js";
-import { loadRoster } from "./roster.js";
 import { entryLabel, entryName } from "./entries.js";
-import { focusOn, refocus } from "./views.js";
+import { bindDialog, confirmChange } from "./dialogs.js";
 
 export function openMerge(entry, opener) {
   const words = t();
@@ -72,19 +71,12 @@ async function mergeDo() {
   const merge = state.merge;
   const keep = entryById(merge.keep);
   const label = keep ? entryName(keep) : "";
-  $("merge-do").disabled = true;
-  try {
-    await call(`/households/${encodeURIComponent(merge.keep)}/merge`,
-      { method: "POST", body: { from_household_id: merge.from } });
-    $("merge-dialog").close();
-    await loadRoster();
-    say(t().merged(label));
-    focusOn(`merge:${merge.keep}`);
-  } catch (error) {
-    if (error.status !== 401) $("merge-error").textContent = problemText(error);
-  } finally {
-    $("merge-do").disabled = false;
-  }
+  await confirmChange("merge", {
+    request: () => call(`/households/${encodeURIComponent(merge.keep)}/merge`,
+      { method: "POST", body: { from_household_id: merge.from } }),
+    said: () => t().merged(label),
+    focusKey: `merge:${merge.keep}`,
+  });
 }
 
 export function bindMerge() {
@@ -105,11 +97,5 @@ export function bindMerge() {
     $("merge-keep").focus();
   });
   $("merge-do").addEventListener("click", mergeDo);
-  $("merge-cancel").addEventListener("click", () => $("merge-dialog").close());
-  $("merge-dialog").addEventListener("close", () => {
-    const opener = state.merge && state.merge.opener;
-    state.merge = null;
-    for (const id of ["merge-keep", "merge-from", "merge-records", "merge-what"]) $(id).replaceChildren(); // no names left behind
-    refocus(opener);
-  });
+  bindDialog("merge", { clear: ["merge-keep", "merge-from", "merge-records", "merge-what"] });
 }

@@ -24,10 +24,3 @@ export function backToRoster(focusKey = null) {
   refreshIfStale();
   focusOn(focusKey);
 }
-
-// After a dialog closes, focus goes back to the button that opened it, if nothing else took it.
-export function refocus(key) {
-  const active = document.activeElement;
-  if (active && active !== document.body) return;
-  focusOn(key);
-}
