@@ -2,6 +2,7 @@
 // leaves only when the server has answered for it. Events carry their own UUID, so sending
 // one twice (a retry, a reload in the middle of an upload, a single POST racing the batch)
 // is answered "duplicate" by the server and never counted twice.
+import { apiJson } from "../dashboard/common/api.js";
 
 const DB_NAME = "shelter-kiosk";
 const STORE = "outbox";
@@ -122,26 +123,18 @@ export class Sync {
   }
 
   async send(events) {
-    let response;
+    let results;
     try {
-      response = await fetch("/api/v1/events/batch", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Authorization: `Bearer ${this.token}` },
-        body: JSON.stringify({ events: events.map(wire) }),
-        cache: "no-store",
-      });
-    } catch {
-      return this.backoff();
+      ({ results } = await apiJson("/events/batch", {
+        method: "POST", token: this.token, body: { events: events.map(wire) },
+      }));
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) {
+        this.onUnauthorized();
+        return { retryIn: 60000 };
+      }
+      return this.backoff(error.retryAfter ?? null); // offline or refused: try again later
     }
-    if (response.status === 401 || response.status === 403) {
-      this.onUnauthorized();
-      return { retryIn: 60000 };
-    }
-    if (!response.ok) {
-      const retryAfter = Number(response.headers.get("Retry-After"));
-      return this.backoff(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
-    }
-    const { results } = await response.json();
     // Only what the server answered for leaves the outbox; anything else is sent again.
     const answered = results.filter((item) => item.event_id);
     await this.outbox.remove(answered.map((item) => item.event_id));

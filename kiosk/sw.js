@@ -1,19 +1,32 @@
 // The kiosk's service worker: keeps the app shell (page, scripts, styles and the QR
 // decoder with its WebAssembly) so the kiosk opens and scans with no network at all.
 // The API and the live feed are never cached: events go through the IndexedDB outbox.
-const CACHE = "shelter-kiosk-v1";
+const CACHE = "shelter-kiosk-v2";
 const SHELL = [
   "/kiosk",
   "/static/kiosk/kiosk.js",
-  "/static/kiosk/i18n.js",
+  "/static/kiosk/state.js",
+  "/static/kiosk/strings.js",
+  "/static/kiosk/enrol.js",
+  "/static/kiosk/inputs.js",
+  "/static/kiosk/scan.js",
+  "/static/kiosk/result.js",
+  "/static/kiosk/sound.js",
+  "/static/kiosk/header.js",
+  "/static/kiosk/recent.js",
+  "/static/kiosk/walkin.js",
+  "/static/kiosk/pass.js",
   "/static/kiosk/outbox.js",
   "/static/kiosk/scanner.js",
   "/static/kiosk/kiosk.css",
   "/static/kiosk/manifest.webmanifest",
   "/static/kiosk/icon.svg",
   "/static/dashboard/common/base.css",
+  "/static/dashboard/common/api.js",
+  "/static/dashboard/common/dom.js",
   "/static/dashboard/common/feed.js",
   "/static/dashboard/common/i18n.js",
+  "/static/dashboard/common/strings.js",
   "/kiosk/vendor/barcode-detector.js",
   "/kiosk/vendor/zxing_reader.wasm",
 ];

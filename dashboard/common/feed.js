@@ -74,30 +74,3 @@ export class LiveFeed {
     return true;
   }
 }
-
-export function distanceKm(lat1, lon1, lat2, lon2) {
-  const rad = Math.PI / 180;
-  const dp = (lat2 - lat1) * rad;
-  const dl = (lon2 - lon1) * rad;
-  const a = Math.sin(dp / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dl / 2) ** 2;
-  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
-}
-
-export function svg(tag, attributes = {}, text = null) {
-  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
-  if (text !== null) element.textContent = text;
-  return element;
-}
-
-export function html(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key === "class") element.className = value;
-    else element.setAttribute(key, value);
-  }
-  for (const child of children) {
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return element;
-}

@@ -1,9 +1,16 @@
-import {
-  LEVEL_ICONS, STRINGS, announceLevel, clock, currentLanguage, setLanguage, shelterName, showStatus,
-} from "../common/i18n.js";
-import { LiveFeed, html, svg } from "../common/feed.js";
+// The HQ dashboard (/dashboard): every shelter's occupancy live, 24 hours of arrivals and
+// departures, and, signed in with the hq token, needs, kiosk enrolment cards, pre-printed
+// pass sheets and the audit log.
+import { STRINGS } from "../common/strings.js";
+import { errorText, locale, saveLanguage, savedLanguage, shelterName, wordsFor } from "../common/i18n.js";
+import { LEVEL_ICONS, announceLevel, showStatus } from "../common/live.js";
+import { LiveFeed } from "../common/feed.js";
+import { html, setTexts, svg } from "../common/dom.js";
+import { apiJson, apiResponse } from "../common/api.js";
 
-let lang = currentLanguage();
+const LANG_KEY = "shelter.lang"; // shared with the public page and the staff desk
+
+let lang = savedLanguage(LANG_KEY, STRINGS);
 let status = { state: "connecting", since: null };
 let flows = null;
 let needs = null;
@@ -33,11 +40,15 @@ const feed = new LiveFeed({
 });
 
 function t() {
-  return STRINGS[lang];
+  return wordsFor(STRINGS, lang);
+}
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
 }
 
 function announce(shelter) {
-  announceLevel(levelsSeen, shelter, lang);
+  announceLevel(levelsSeen, shelter, t());
 }
 
 function bar(shelter) {
@@ -109,7 +120,7 @@ function renderFlows() {
     chart.append(svg("rect", { x: x + 2, y: y(arrivals[i]), width: step / 2 - 3, height: y(0) - y(arrivals[i]), class: "arrivals" }));
     chart.append(svg("rect", { x: x + step / 2, y: y(departures[i]), width: step / 2 - 3, height: y(0) - y(departures[i]), class: "departures" }));
     if (i % 3 === 0) {
-      const label = new Date(hour).toLocaleTimeString(lang === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+      const label = new Date(hour).toLocaleTimeString(locale(lang), { hour: "2-digit", minute: "2-digit", hour12: false });
       chart.append(svg("text", { x: x + 2, y: height - 8 }, label));
     }
   });
@@ -122,7 +133,7 @@ function renderFlows() {
 function renderNeeds() {
   const box = document.getElementById("needs");
   const hint = document.getElementById("needs-hint");
-  if (!needs || !sessionStorage.getItem(TOKEN_KEY)) {
+  if (!needs || !token()) {
     box.replaceChildren();
     hint.hidden = false;
     return;
@@ -158,15 +169,12 @@ function renderNeeds() {
 async function refreshFlows() {
   flowsTimer = null;
   try {
-    const response = await fetch("/api/v1/occupancy/flows?hours=24", { cache: "no-store" });
-    if (response.ok) {
-      flows = await response.json();
-      renderFlows();
-      render();
-    }
+    flows = await apiJson("/occupancy/flows?hours=24");
   } catch {
-    // offline: the next refresh tries again
+    return; // offline: the next refresh tries again
   }
+  renderFlows();
+  render();
 }
 
 function refreshFlowsSoon() {
@@ -174,13 +182,14 @@ function refreshFlowsSoon() {
 }
 
 function renderStatus() {
-  showStatus(status, lang);
+  showStatus(status, t());
 }
 
 function renderStatic() {
   const words = t();
+  document.documentElement.lang = words.lang;
   document.title = words.hqTitle;
-  const text = {
+  setTexts({
     title: words.hqTitle, "totals-title": words.totals, "t-inside": words.inside,
     "t-capacity": words.capacity, "t-vacancy": words.vacancy, "shelters-title": words.shelters,
     "h-shelter": words.shelters, "h-level": words.level, "h-inside": words.inside,
@@ -194,8 +203,7 @@ function renderStatic() {
     "sheet-count-label": words.sheetCount, "sheet-make": words.sheetMake,
     "sheet-link": words.sheetDownload, "audit-title": words.audit, "audit-help": words.auditHelp,
     "audit-refresh": words.auditRefresh, "staff-link": words.staffLink,
-  };
-  for (const [id, value] of Object.entries(text)) document.getElementById(id).textContent = value;
+  });
   document.getElementById("card-qr").alt = words.cardQr;
   document.getElementById("card-steps").replaceChildren(...words.cardSteps.map((step) => html("li", {}, step)));
   renderCardShelters();
@@ -234,16 +242,15 @@ document.getElementById("card-form").addEventListener("submit", async (event) =>
   event.preventDefault();
   const shelterId = document.getElementById("card-shelter").value;
   const label = document.getElementById("card-label").value.trim();
-  const response = await fetch("/api/v1/tokens/enrolment", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` },
-    body: JSON.stringify({ role: "kiosk", shelter_id: shelterId, label }),
-  }).catch(() => null);
-  if (!response || !response.ok) {
+  let card;
+  try {
+    card = await apiJson("/tokens/enrolment", {
+      method: "POST", token: token(), body: { role: "kiosk", shelter_id: shelterId, label },
+    });
+  } catch {
     document.getElementById("card-error").textContent = t().cardFailed;
     return;
   }
-  const card = await response.json();
   const shelter = feed.shelters.get(shelterId);
   document.getElementById("card-error").textContent = "";
   document.getElementById("card-qr").src = card.qr_png;
@@ -257,15 +264,12 @@ document.getElementById("card-form").addEventListener("submit", async (event) =>
 let audit = null;
 
 async function refreshAudit() {
-  const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` };
   try {
     const [entries, tokens] = await Promise.all([
-      fetch("/api/v1/audit?limit=50", { headers, cache: "no-store" }),
-      fetch("/api/v1/tokens", { headers, cache: "no-store" }),
+      apiJson("/audit?limit=50", { token: token() }),
+      apiJson("/tokens", { token: token() }),
     ]);
-    if (!entries.ok || !tokens.ok) return;
-    const labels = new Map((await tokens.json()).map((token) => [token.id, token.label]));
-    audit = { entries: await entries.json(), labels };
+    audit = { entries, labels: new Map(tokens.map((made) => [made.id, made.label])) };
   } catch {
     return; // offline: the next refresh tries again
   }
@@ -289,7 +293,7 @@ function renderAudit() {
     const label = audit.labels.get(entry.token_id);
     const who = `${entry.role}${label ? ` · ${label}` : ""} (${entry.token_id})`;
     return html("tr", { "data-action": entry.action },
-      html("td", {}, new Date(entry.at).toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { hour12: false })),
+      html("td", {}, new Date(entry.at).toLocaleString(locale(lang), { hour12: false })),
       html("td", {}, who),
       html("td", {}, words.auditActions[entry.action] || entry.action),
       html("td", {}, entry.shelter_id || ""),
@@ -307,12 +311,10 @@ document.getElementById("sheet-form").addEventListener("submit", async (event) =
   const count = Number(document.getElementById("sheet-count").value);
   const status = document.getElementById("sheet-status");
   const link = document.getElementById("sheet-link");
-  const response = await fetch("/api/v1/passes/sheet", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` },
-    body: JSON.stringify({ count }),
-  }).catch(() => null);
-  if (!response || !response.ok) {
+  let response;
+  try {
+    response = await apiResponse("/passes/sheet", { method: "POST", token: token(), body: { count } });
+  } catch {
     status.textContent = t().sheetFailed;
     link.hidden = true;
     return;
@@ -330,10 +332,10 @@ document.getElementById("card-print").addEventListener("click", () => {
   document.body.classList.remove("printing-card");
 });
 
-function signIn(token) {
+function signIn(secret) {
   // The token goes only into the socket's first message and a Bearer header, never a URL.
-  sessionStorage.setItem(TOKEN_KEY, token);
-  feed.firstMessage = { type: "auth", token };
+  sessionStorage.setItem(TOKEN_KEY, secret);
+  feed.firstMessage = { type: "auth", token: secret };
   feed.send(feed.firstMessage);
   showSignedIn(true);
   document.getElementById("signin-error").textContent = "";
@@ -350,15 +352,15 @@ function signOut(error = "") {
 
 document.getElementById("signin").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const token = document.getElementById("token").value.trim();
-  const check = await fetch("/api/v1/needs", { headers: { Authorization: `Bearer ${token}` } });
-  if (!check.ok) {
-    signOut(t().signInFailed);
+  const typed = document.getElementById("token").value.trim();
+  try {
+    needs = await apiJson("/needs", { token: typed });
+  } catch (error) {
+    signOut(error.status === 0 ? errorText(t(), error) : t().signInFailed);
     return;
   }
   document.getElementById("token").value = "";
-  needs = await check.json();
-  signIn(token);
+  signIn(typed);
   renderNeeds();
 });
 
@@ -366,11 +368,11 @@ document.getElementById("signout").addEventListener("click", () => signOut());
 
 document.getElementById("language").addEventListener("click", () => {
   lang = lang === "ja" ? "en" : "ja";
-  setLanguage(lang);
+  saveLanguage(LANG_KEY, lang);
   renderStatic();
 });
 
-setLanguage(lang);
+saveLanguage(LANG_KEY, lang);
 renderStatic();
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) signIn(saved);

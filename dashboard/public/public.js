@@ -1,9 +1,14 @@
-import {
-  LEVEL_ICONS, STRINGS, announceLevel, clock, currentLanguage, setLanguage, shelterName, showStatus,
-} from "../common/i18n.js";
-import { LiveFeed, distanceKm, html, svg } from "../common/feed.js";
+// The public vacancy page (/): every shelter's level and room, nearest first once the
+// person allows it, on a list and a simple map that needs no tiles from anywhere.
+import { STRINGS } from "../common/strings.js";
+import { clock, saveLanguage, savedLanguage, shelterName, wordsFor } from "../common/i18n.js";
+import { LEVEL_ICONS, announceLevel, showStatus } from "../common/live.js";
+import { LiveFeed } from "../common/feed.js";
+import { html, setTexts, svg } from "../common/dom.js";
 
-let lang = currentLanguage();
+const LANG_KEY = "shelter.lang"; // shared with HQ and the staff desk
+
+let lang = savedLanguage(LANG_KEY, STRINGS);
 let here = null; // {lat, lon} once the person allows it
 let status = { state: "connecting", since: null };
 const levelsSeen = new Map();
@@ -20,11 +25,19 @@ const feed = new LiveFeed({
 });
 
 function t() {
-  return STRINGS[lang];
+  return wordsFor(STRINGS, lang);
 }
 
 function announce(shelter) {
-  announceLevel(levelsSeen, shelter, lang);
+  announceLevel(levelsSeen, shelter, t());
+}
+
+function distanceKm(lat1, lon1, lat2, lon2) {
+  const rad = Math.PI / 180;
+  const dp = (lat2 - lat1) * rad;
+  const dl = (lon2 - lon1) * rad;
+  const a = Math.sin(dp / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dl / 2) ** 2;
+  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
 function ordered() {
@@ -96,19 +109,17 @@ function render() {
 }
 
 function renderStatus() {
-  showStatus(status, lang);
+  showStatus(status, t());
 }
 
 function renderStatic() {
   const words = t();
+  document.documentElement.lang = words.lang;
   document.title = `${words.title} / ${STRINGS[lang === "ja" ? "en" : "ja"].title}`;
-  document.getElementById("title").textContent = words.title;
-  document.getElementById("lead").textContent = words.lead;
-  document.getElementById("register-link").textContent = words.register;
-  document.getElementById("list-title").textContent = words.list;
-  document.getElementById("map-title").textContent = words.map;
-  document.getElementById("map-note").textContent = words.attribution;
-  document.getElementById("locate").textContent = words.useLocation;
+  setTexts({
+    title: words.title, lead: words.lead, "register-link": words.register, "list-title": words.list,
+    "map-title": words.map, "map-note": words.attribution, locate: words.useLocation,
+  });
   const button = document.getElementById("language");
   button.textContent = words.language;
   button.setAttribute("aria-label", words.languageLabel);
@@ -118,7 +129,7 @@ function renderStatic() {
 
 document.getElementById("language").addEventListener("click", () => {
   lang = lang === "ja" ? "en" : "ja";
-  setLanguage(lang);
+  saveLanguage(LANG_KEY, lang);
   renderStatic();
 });
 
@@ -140,6 +151,6 @@ document.getElementById("locate").addEventListener("click", () => {
   );
 });
 
-setLanguage(lang);
+saveLanguage(LANG_KEY, lang);
 renderStatic();
 feed.start();

@@ -4,109 +4,55 @@
 // The pass card (QR, the code in large type, the household's name) is drawn here, in the
 // browser, from the name the person just typed: no public answer of the server ever
 // carries a name. The QR image comes from /api/v1/passes/{code}.png and holds only the code.
-import { LANGUAGES, SPOKEN, strings } from "./strings.js";
-import { html } from "../common/feed.js";
-import { blankMember, householdBody, memberFieldset } from "../common/household.js";
+import { STRINGS } from "./strings.js";
+import { $, setTexts } from "../common/dom.js";
+import { apiJson } from "../common/api.js";
+import { languageButtons, markLanguage, saveLanguage, savedLanguage, wordsFor } from "../common/i18n.js";
+import { HouseholdForm, formErrorText } from "../common/household.js";
 
 const LANG_KEY = "shelter.register.lang";
-const $ = (id) => document.getElementById(id);
 
 const state = {
-  lang: localStorage.getItem(LANG_KEY) || "ja",
-  members: [blankMember()],
-  stay: null,
+  lang: savedLanguage(LANG_KEY, STRINGS),
   done: null, // {pass_code, size, name, url}
 };
 
+const household = new HouseholdForm({ nameAutocomplete: "name", phoneAutocomplete: "tel" });
+
 function t() {
-  return strings(state.lang);
-}
-
-function removeMember(index) {
-  state.members.splice(index, 1);
-  renderMembers();
-  $("add-member").focus();
-}
-
-function renderMembers() {
-  const words = t();
-  $("members").replaceChildren(...state.members.map((member, index) =>
-    memberFieldset(member, index, { words, onRemove: removeMember, nameAutocomplete: "name" })));
+  return wordsFor(STRINGS, state.lang);
 }
 
 function render() {
   const words = t();
   document.documentElement.lang = words.lang;
   document.title = words.title;
-  const text = {
-    title: words.title, lead: words.lead, privacy: words.privacy, "members-title": words.members,
-    "add-member": words.addMember, "household-title": words.household, "pets-label": words.pets,
-    "phone-label": words.phone, "spoken-label": words.language, "stay-label": words.stay,
-    "consent-label": words.consent, "consent-help": words.consentHelp, submit: words.submit,
+  setTexts({
+    title: words.title, lead: words.lead, privacy: words.privacy, submit: words.submit,
     "done-title": words.done, "done-help": words.doneHelp, save: words.save, print: words.print,
     again: words.again,
-  };
-  for (const [id, value] of Object.entries(text)) $(id).textContent = value;
+  });
   $("languages").setAttribute("aria-label", words.languageGroup);
-  for (const button of $("languages").querySelectorAll("button")) {
-    button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
-  }
-  const stays = $("stays");
-  stays.replaceChildren(...Object.entries(words.stays).map(([value, label]) => {
-    const radio = html("input", { type: "radio", name: "stay", id: `stay-${value}`, value });
-    radio.checked = state.stay === value;
-    radio.addEventListener("change", () => { state.stay = value; });
-    return html("label", { class: "choice", for: `stay-${value}` }, radio, label);
-  }));
-  renderMembers();
+  markLanguage($("languages"), state.lang);
+  household.render(words);
   if (state.done) drawCard();
 }
 
 // ---- sending ----
-function body() {
-  return householdBody(state.members, {
-    pets: $("pets").value,
-    language: $("spoken").value,
-    phone: $("phone").value,
-    stay: state.stay,
-    consent: $("consent").checked,
-  });
-}
-
-function problems(answer) {
-  if (!answer || !Array.isArray(answer.detail)) return "";
-  return answer.detail.map((item) => `${item.loc.filter((p) => p !== "body").join(".")}: ${item.msg}`).join(" / ");
-}
-
 async function submit(event) {
   event.preventDefault();
   const words = t();
-  const data = body();
-  if (!data.members[0].name) {
-    $("error").textContent = words.needName;
-    $("m0-name").focus();
-    return;
-  }
+  const data = household.bodyToSend($("error"));
+  if (!data) return;
   $("error").textContent = "";
   $("submit").disabled = true;
   $("submit").textContent = words.sending;
   try {
-    let response;
+    let answer;
     try {
-      response = await fetch("/api/v1/households", {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data),
-      });
-    } catch {
-      $("error").textContent = words.offline;
-      return;
-    }
-    const answer = await response.json().catch(() => null);
-    if (response.status === 429) {
-      $("error").textContent = words.tooMany;
-      return;
-    }
-    if (!response.ok) {
-      $("error").textContent = [words.failed, problems(answer)].filter(Boolean).join(" ");
+      answer = await apiJson("/households", { method: "POST", body: data });
+    } catch (error) {
+      $("error").textContent = formErrorText(words, error);
       return;
     }
     state.done = { pass_code: answer.pass_code, size: answer.size, name: data.members[0].name };
@@ -176,30 +122,18 @@ async function drawCard() {
 
 // ---- wiring ----
 function bind() {
-  for (const language of LANGUAGES) {
-    const button = html("button", { type: "button", "data-lang": language.id,
-      lang: language.id === "en" ? "en" : "ja" }, language.label);
-    button.addEventListener("click", () => {
-      state.lang = language.id;
-      localStorage.setItem(LANG_KEY, state.lang);
-      render();
-    });
-    $("languages").append(button);
-  }
-  $("spoken").replaceChildren(...SPOKEN.map(([value, label]) => html("option", { value, lang: value }, label)));
-  $("spoken").value = state.lang === "en" ? "en" : "ja";
-  $("add-member").addEventListener("click", () => {
-    state.members.push(blankMember());
-    renderMembers();
-    $(`m${state.members.length - 1}-name`).focus();
+  languageButtons($("languages"), STRINGS, (lang) => {
+    state.lang = lang;
+    saveLanguage(LANG_KEY, lang);
+    render();
   });
+  household.load({ language: state.lang === "en" ? "en" : "ja" });
   $("form").addEventListener("submit", submit);
   $("print").addEventListener("click", () => window.print());
   $("again").addEventListener("click", () => {
-    state.members = [blankMember()];
-    state.stay = null;
     state.done = null;
     $("form").reset();
+    household.load();
     $("done").hidden = true;
     $("intro").hidden = false;
     $("form").hidden = false;

@@ -1,4 +1,6 @@
 // Every string of the registration page, one block per language. Japanese first.
+// The form's own words come from the household form (FIELD_WORDS); やさしい日本語 starts
+// from the Japanese block and rewrites every line a person reads.
 import { FIELD_WORDS } from "../common/household.js";
 
 const ja = {
@@ -15,9 +17,11 @@ const ja = {
   consentHelp: "家族や知人から問い合わせがあったとき、あなたが避難していることを伝えてよい場合にチェックしてください。",
   submit: "登録してパスを受け取る",
   sending: "登録しています…",
-  failed: "登録できませんでした。入力を確かめて、もう一度お試しください。",
-  offline: "インターネットにつながっていません。つながってからもう一度お試しください。",
-  tooMany: "混み合っています。少し待ってからもう一度お試しください。",
+  errors: {
+    offline: "インターネットにつながっていません。つながってからもう一度お試しください。",
+    too_many_requests: "混み合っています。少し待ってからもう一度お試しください。",
+    default: "登録できませんでした。入力を確かめて、もう一度お試しください。",
+  },
   needName: "1人目の名前を入れてください。",
   done: "登録できました。これがあなたの避難所パスです",
   doneHelp: "画像を保存するか印刷して、避難所の受付で見せてください。スマートフォンがなくても、印刷した紙で受付できます。",
@@ -63,9 +67,12 @@ const easy = {
   consentHelp: "かぞくや しりあいが きいた とき、こたえて いい ばあいに チェック して ください。",
   submit: "とうろく して パスを もらう",
   sending: "とうろく して います…",
-  failed: "とうろく できませんでした。もう いちど やって ください。",
-  offline: "インターネットに つながって いません。",
-  tooMany: "こんで います。すこし まって ください。",
+  errors: {
+    offline: "インターネットに つながって いません。",
+    too_many_requests: "こんで います。すこし まって ください。",
+    default: "とうろく できませんでした。もう いちど やって ください。",
+  },
+  problem: (where) => `${where}：もう いちど みて ください`,
   needName: "1にんめの なまえを かいて ください。",
   done: "とうろく できました。これが あなたの パスです",
   doneHelp: "がぞうを ほぞん するか、いんさつ して、ひなんじょで みせて ください。",
@@ -93,9 +100,11 @@ const en = {
   consentHelp: "Tick this if we may tell family or friends who ask that you have evacuated.",
   submit: "Register and get the pass",
   sending: "Registering…",
-  failed: "That did not work. Check what you entered and try again.",
-  offline: "No internet connection. Try again once you are connected.",
-  tooMany: "Too many registrations right now. Wait a moment and try again.",
+  errors: {
+    offline: "No internet connection. Try again once you are connected.",
+    too_many_requests: "Too many registrations right now. Wait a moment and try again.",
+    default: "That did not work. Check what you entered and try again.",
+  },
   needName: "Enter the name of person 1.",
   done: "Registered. This is your shelter pass",
   doneHelp: "Save the image or print it, and show it at the shelter entrance. A printed pass works without a phone.",
@@ -109,18 +118,4 @@ const en = {
   passAlt: (code) => `Shelter pass QR code, number ${code}`,
 };
 
-// Languages a household may say it uses (BCP 47), each named in itself.
-export const SPOKEN = [
-  ["ja", "日本語"], ["en", "English"], ["zh", "中文"], ["ko", "한국어"], ["vi", "Tiếng Việt"],
-  ["tl", "Filipino"], ["pt", "Português"], ["es", "Español"], ["ne", "नेपाली"], ["id", "Bahasa Indonesia"],
-];
-
-export const LANGUAGES = [
-  { id: "ja", label: "日本語", strings: ja },
-  { id: "easy", label: "やさしい にほんご", strings: easy },
-  { id: "en", label: "English", strings: en },
-];
-
-export function strings(id) {
-  return (LANGUAGES.find((language) => language.id === id) || LANGUAGES[0]).strings;
-}
+export const STRINGS = { ja, easy, en };

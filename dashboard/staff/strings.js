@@ -1,5 +1,6 @@
 // Every string of the staff desk, one block per language. Japanese first.
-// Need names come from the shared strings, so the desk, HQ and the public pages agree.
+// The form's words (and through them the need names, shared with HQ and the public pages)
+// come from the household form. `errors` maps the API's error codes to words.
 import { FIELD_WORDS } from "../common/household.js";
 
 const ja = {
@@ -17,8 +18,6 @@ const ja = {
   checking: "確認しています…",
   badToken: "このトークンは使えません。本部に確認してください。",
   kioskToken: "これは受付端末（kiosk）用のトークンです。名簿は見られません。職員用（staff）のトークンを使ってください。",
-  lostToken: "トークンが使えなくなりました。もう一度サインインしてください。",
-  offline: "サーバーにつながりません。ネットワークを確かめて、もう一度お試しください。",
   signedInAs: (label, role) => (label ? `${label}（${role === "hq" ? "本部" : "職員"}）` : role === "hq" ? "本部" : "職員"),
   // the shelter and its roster
   shelterPick: "避難所を選ぶ",
@@ -74,7 +73,6 @@ const ja = {
   sending: "送信しています…",
   needName: "1人目の名前を入れてください。",
   sizeTooSmall: (n) => `人数は名前を入れた ${n} 人以上にしてください。`,
-  failed: "保存できませんでした。",
   // results
   registered: (who, n) => `${who} さん（${n}人）を登録し、入所しました。`,
   registeredNotIn: (who) => `${who} さんを登録しましたが、入所の記録に失敗しました。「入所を記録」を押してください。`,
@@ -115,11 +113,15 @@ const ja = {
   // errors from the server
   forbiddenShelter: (wanted, own) => `このトークンでは避難所 ${wanted} の名簿は見られません（${own} の職員用です）。`,
   openOwn: (own) => `${own} の名簿を開く`,
-  forbidden: "この操作は許可されていません。この世帯はもうこの避難所にいないかもしれません。",
-  notFound: "見つかりませんでした。名簿を更新してください。",
-  conflict: "この記録はすでに別の記録に統合されています。名簿を更新してください。",
   unknownShelter: (id) => `避難所 ${id} はありません。`,
-  problem: (where, what) => `${where}：${what}`,
+  errors: {
+    offline: "サーバーにつながりません。ネットワークを確かめて、もう一度お試しください。",
+    unauthorized: "トークンが使えなくなりました。もう一度サインインしてください。",
+    forbidden: "この操作は許可されていません。この世帯はもうこの避難所にいないかもしれません。",
+    not_found: "見つかりませんでした。名簿を更新してください。",
+    conflict: "この記録はすでに別の記録に統合されています。名簿を更新してください。",
+    default: "保存できませんでした。",
+  },
 };
 
 const en = {
@@ -136,8 +138,6 @@ const en = {
   checking: "Checking…",
   badToken: "That token does not work. Ask HQ.",
   kioskToken: "That is a kiosk token: it cannot see the roster. Use a staff token.",
-  lostToken: "The token stopped working. Sign in again.",
-  offline: "Cannot reach the server. Check the network and try again.",
   signedInAs: (label, role) => (label ? `${label} (${role === "hq" ? "HQ" : "staff"})` : role === "hq" ? "HQ" : "Staff"),
   shelterPick: "Choose a shelter",
   inside: (o, c) => `${o} / ${c} people inside`,
@@ -193,7 +193,6 @@ const en = {
   sending: "Sending…",
   needName: "Enter the name of person 1.",
   sizeTooSmall: (n) => `The size must be at least the ${n} people named.`,
-  failed: "Could not save.",
   registered: (who, n) => `${who} (${n} people) registered and checked in.`,
   registeredNotIn: (who) => `${who} is registered, but the check-in was not recorded. Press "Record the check-in".`,
   checkInAgain: "Record the check-in",
@@ -230,15 +229,15 @@ const en = {
   erased: (pass) => `Erased the personal data of the household with ${pass}. The count is unchanged.`,
   forbiddenShelter: (wanted, own) => `This token cannot see the roster of shelter ${wanted} (it is for ${own}).`,
   openOwn: (own) => `Open the roster of ${own}`,
-  forbidden: "Not allowed. The household may no longer be in this shelter.",
-  notFound: "Not found. Refresh the roster.",
-  conflict: "This record was already merged into another one. Refresh the roster.",
   unknownShelter: (id) => `There is no shelter ${id}.`,
-  problem: (where, what) => `${where}: ${what}`,
+  errors: {
+    offline: "Cannot reach the server. Check the network and try again.",
+    unauthorized: "The token stopped working. Sign in again.",
+    forbidden: "Not allowed. The household may no longer be in this shelter.",
+    not_found: "Not found. Refresh the roster.",
+    conflict: "This record was already merged into another one. Refresh the roster.",
+    default: "Could not save.",
+  },
 };
 
-export const LANGUAGES = { ja, en };
-
-export function strings(lang) {
-  return LANGUAGES[lang] || ja;
-}
+export const STRINGS = { ja, en };

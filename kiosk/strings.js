@@ -3,7 +3,8 @@
 // やさしい日本語 ("easy") rewrites what evacuees read (the result of a scan, the walk-in
 // questions, the pass); what only staff read (enrolment, sync) stays in plain Japanese,
 // so the easy block starts from the Japanese one and overrides the evacuee-facing lines.
-import { STRINGS as PAGES } from "../dashboard/common/i18n.js";
+// `errors` maps the API's error codes to words (the default: the code could not be read).
+import { STRINGS as PAGES } from "../dashboard/common/strings.js";
 
 const ja = {
   lang: "ja",
@@ -16,7 +17,6 @@ const ja = {
   enrolScan: "登録カードをカメラで読み取る",
   enrolChecking: "確認しています…",
   enrolBad: "このトークンは使えません。本部に新しい登録カードを依頼してください。",
-  enrolOffline: "サーバーにつながりません。ネットワークを確認してもう一度お試しください。",
   enrolShelter: "受付する避難所（本部トークンのとき）",
   enrolled: (name) => `${name} の受付として登録しました`,
   unenrol: "この端末の登録を解除",
@@ -36,12 +36,15 @@ const ja = {
   household: (n) => `世帯 ${n}人`,
   queued: { in: "入所を記録しました", out: "退所を記録しました" },
   queuedDetail: "オフラインのため、つながったら自動で送ります。",
-  unknownPass: "このパスは登録されていません",
   unknownPassDetail: "番号を確かめるか、「パスがない方」で受付してください。",
-  unreadable: "読み取れませんでした",
   unreadableDetail: "もう一度かざすか、パスの番号を入力してください。",
-  wrongShelter: "この端末では受付できません",
-  tokenRevoked: "この端末の登録が無効になりました。本部に連絡してください。記録は端末に保存されています。",
+  errors: {
+    offline: "サーバーにつながりません。ネットワークを確認してもう一度お試しください。",
+    unauthorized: "この端末の登録が無効になりました。本部に連絡してください。記録は端末に保存されています。",
+    forbidden: "この端末では受付できません",
+    unknown_pass: "このパスは登録されていません",
+    default: "読み取れませんでした",
+  },
   overCapacity: "定員を超えています",
   alternatives: "空きのある近くの避難所",
   placesLeft: (n) => `あと ${n} 人`,
@@ -105,10 +108,13 @@ const easy = {
   household: (n) => `かぞく ${n}にん`,
   queued: { in: "はいりました", out: "でました" },
   queuedDetail: "あとで コンピューターに おくります。",
-  unknownPass: "この パスは つかえません",
   unknownPassDetail: "スタッフに みせて ください。",
-  unreadable: "よめませんでした",
   unreadableDetail: "もう いちど みせて ください。",
+  errors: {
+    ...ja.errors,
+    unknown_pass: "この パスは つかえません",
+    default: "よめませんでした",
+  },
   overCapacity: "ひとが いっぱいです",
   alternatives: "あいている ちかくの ひなんじょ",
   placesLeft: (n) => `あと ${n}にん`,
@@ -143,7 +149,6 @@ const en = {
   enrolScan: "Scan the enrolment card",
   enrolChecking: "Checking…",
   enrolBad: "This token does not work. Ask HQ for a new enrolment card.",
-  enrolOffline: "Cannot reach the server. Check the network and try again.",
   enrolShelter: "Shelter to check in at (for an HQ token)",
   enrolled: (name) => `Enrolled as the entrance of ${name}`,
   unenrol: "Unenrol this device",
@@ -163,12 +168,15 @@ const en = {
   household: (n) => `Household of ${n}`,
   queued: { in: "Check-in recorded", out: "Check-out recorded" },
   queuedDetail: "Offline: it will be sent automatically when the network is back.",
-  unknownPass: "This pass is not registered",
   unknownPassDetail: "Check the code, or use “No pass” to check them in.",
-  unreadable: "Could not read that",
   unreadableDetail: "Show it again, or type the pass code.",
-  wrongShelter: "This device cannot record that",
-  tokenRevoked: "This device's enrolment no longer works. Call HQ. Records are kept on this device.",
+  errors: {
+    offline: "Cannot reach the server. Check the network and try again.",
+    unauthorized: "This device's enrolment no longer works. Call HQ. Records are kept on this device.",
+    forbidden: "This device cannot record that",
+    unknown_pass: "This pass is not registered",
+    default: "Could not read that",
+  },
   overCapacity: "Over capacity",
   alternatives: "Nearby shelters with room",
   placesLeft: (n) => `${n} places left`,
@@ -218,12 +226,4 @@ const en = {
   levels: PAGES.en.levels,
 };
 
-export const LANGUAGES = [
-  { id: "ja", label: "日本語", strings: ja },
-  { id: "easy", label: "やさしい にほんご", strings: easy },
-  { id: "en", label: "English", strings: en },
-];
-
-export function strings(id) {
-  return (LANGUAGES.find((language) => language.id === id) || LANGUAGES[0]).strings;
-}
+export const STRINGS = { ja, easy, en };

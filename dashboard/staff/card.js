@@ -1,0 +1,109 @@
+// After registering at the door: the household is checked in here (again, by a button,
+// if that failed), and its named pass card is shown to print. The card is fetched with the
+// token in a header and shown from a blob.
+import { $ } from "../common/dom.js";
+import { uuid } from "../common/api.js";
+import { shelterName } from "../common/i18n.js";
+import { problemText, say, state, t } from "./desk.js";
+import { call, callForResponse } from "./session.js";
+import { loadRoster } from "./roster.js";
+import { backToRoster, showView } from "./views.js";
+
+export async function showRegistered(created, name) {
+  forgetCard();
+  state.done = {
+    // A client-chosen event id makes a retried check-in safe.
+    householdId: created.household_id, passCode: created.pass_code, size: created.size,
+    name, eventId: uuid(), checkedIn: false, answer: null,
+  };
+  showView("done");
+  renderDone();
+  $("done-title").focus();
+  await checkIn();
+  loadCard();
+}
+
+function alternatives(answer) {
+  return (answer.alternatives || []).map((s) => shelterName(s, state.lang)).join("、");
+}
+
+async function checkIn() {
+  const done = state.done;
+  if (!done) return;
+  const words = t();
+  $("checkin-again").disabled = true;
+  try {
+    const answer = await call("/events", { method: "POST", body: {
+      event_id: done.eventId, shelter_id: state.shelterId, kind: "check_in", pass_code: done.passCode,
+    } });
+    done.checkedIn = true;
+    done.answer = answer;
+    $("done-error").textContent = "";
+    renderDone();
+    const over = answer.over_capacity ? ` ${words.overCapacity(alternatives(answer))}` : "";
+    say(words.registered(done.name, answer.people || done.size) + over, { visible: false });
+    loadRoster();
+  } catch (error) {
+    if (error.status === 401) return;
+    $("done-error").textContent = `${words.registeredNotIn(done.name)} ${problemText(error)}`;
+    renderDone();
+  } finally {
+    $("checkin-again").disabled = false;
+  }
+}
+
+function forgetCard() {
+  if (state.done && state.done.cardUrl) URL.revokeObjectURL(state.done.cardUrl);
+  $("card").removeAttribute("src");
+  $("card").hidden = true;
+}
+
+async function loadCard() {
+  const done = state.done;
+  if (!done) return;
+  try {
+    const response = await callForResponse(`/households/${encodeURIComponent(done.householdId)}/card.png`);
+    const blob = await response.blob();
+    if (state.done !== done) return;
+    done.cardUrl = URL.createObjectURL(blob);
+    $("card").src = done.cardUrl;
+    $("card").hidden = false;
+    renderDone();
+  } catch (error) {
+    if (error.status !== 401) $("done-error").textContent = `${t().cardFailed} ${problemText(error)}`;
+  }
+}
+
+export function renderDone() {
+  const done = state.done;
+  if (!done) return;
+  const words = t();
+  $("done-title").textContent = done.checkedIn
+    ? words.registered(done.name, (done.answer && done.answer.people) || done.size) : words.registerTitle;
+  const over = done.answer && done.answer.over_capacity;
+  $("done-text").textContent = over ? words.overCapacity(alternatives(done.answer)) : "";
+  $("done-text").hidden = !over;
+  $("done-help").textContent = words.doneHelp;
+  $("checkin-again").hidden = done.checkedIn;
+  $("checkin-again").textContent = words.checkInAgain;
+  $("card").alt = words.cardAlt(done.name);
+  $("print").disabled = !done.cardUrl;
+}
+
+export function forgetDone() {
+  forgetCard();
+  state.done = null;
+}
+
+export function bindCard() {
+  $("checkin-again").addEventListener("click", checkIn);
+  $("print").addEventListener("click", () => {
+    document.body.classList.add("printing-card");
+    window.print();
+    document.body.classList.remove("printing-card");
+  });
+  $("done-back").addEventListener("click", () => {
+    forgetDone();
+    backToRoster();
+  });
+}
