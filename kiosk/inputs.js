@@ -20,7 +20,7 @@ export function renderCamera() {
   $("enrol-scan").textContent = running ? words.cameraStop : words.enrolScan;
   $("camera-view").hidden = !running;
   const notes = { starting: words.cameraStarting, denied: words.cameraDenied,
-    "no-decoder": words.cameraNoDecoder };
+    "no-decoder": words.cameraNoDecoder, insecure: words.cameraNeedsHttps };
   $("camera-note").textContent = notes[state.cameraState] || "";
 }
 
@@ -53,5 +53,11 @@ export function bindInputs({ onModeChange }) {
     state.cameraState = cameraState;
     renderCamera();
   });
+  // Browsers give the camera only to secure pages (HTTPS, or localhost): say so up front,
+  // in the kiosk's words, instead of a button that silently does nothing.
+  if (!window.isSecureContext) {
+    state.cameraState = "insecure";
+    renderCamera();
+  }
   listenForWedge(onScan, { enabled: () => !$("walkin").open && !$("pass").open });
 }

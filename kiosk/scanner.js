@@ -96,6 +96,10 @@ export class Camera {
   }
 
   async start() {
+    if (!window.isSecureContext || !navigator.mediaDevices) {
+      this.onState("insecure"); // plain HTTP on a LAN address: no camera, by browser rule
+      return;
+    }
     this.onState("starting");
     this.detector = this.detector || await makeDetector();
     if (!this.detector) {

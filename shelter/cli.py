@@ -75,6 +75,10 @@ def serve(args: argparse.Namespace) -> int:
         # these out and let the proxy hold the certificate (compose.yaml).
         ssl_certfile=args.certfile,
         ssl_keyfile=args.keyfile,
+        # X-Forwarded-For/-Proto are believed only from these addresses (the proxy), so
+        # nobody else can pose as another client address or as HTTPS.
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
         ws_ping_interval=settings.ws_ping_interval_seconds,
         ws_ping_timeout=settings.ws_ping_timeout_seconds,
         ws_per_message_deflate=settings.ws_per_message_deflate,
@@ -189,6 +193,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
     p.add_argument("--log-level", default="info")
+    p.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="addresses of the reverse proxy whose X-Forwarded-* headers are trusted",
+    )
     p.add_argument("--certfile", help="serve HTTPS with this certificate (PEM, with its chain)")
     p.add_argument("--keyfile", help="the certificate's private key (PEM)")
     p.add_argument("--backup-dir", help="take backups into this folder while serving")

@@ -90,9 +90,10 @@ def serve(
     args: list[str] | None = None,
     scheme: str = "http",
     verify: ssl.SSLContext | bool = True,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """Start the service on a free port and wait for /healthz; stop it afterwards."""
-    server = start(database, env=env, args=args, scheme=scheme, verify=verify)
+    """Start the service (on a free port unless given) and wait for /healthz; stop it after."""
+    server = start(database, env=env, args=args, scheme=scheme, verify=verify, port=port)
     try:
         yield server
     finally:
