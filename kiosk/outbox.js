@@ -135,14 +135,16 @@ export class Sync {
       }
       return this.backoff(error.retryAfter ?? null); // offline or refused: try again later
     }
-    // Only what the server answered for leaves the outbox; anything else is sent again.
-    const answered = results.filter((item) => item.event_id);
+    // Only what the server answered for leaves the outbox; anything else is sent again,
+    // including what it deferred (too many unknown codes in one upload: not looked at).
+    const answered = results.filter((item) => item.event_id && item.status !== "deferred");
     await this.outbox.remove(answered.map((item) => item.event_id));
     this.delay = 0;
     this.lastSync = new Date();
     const sent = new Map(events.map((event) => [event.event_id, event]));
     this.onResults(answered.map((item) => ({ ...item, event: sent.get(item.event_id) })));
-    return {};
+    // Deferred ones wait: the next upload meets the limit's 429 and its Retry-After.
+    return answered.length < results.length ? this.backoff(null) : {};
   }
 }
 

@@ -56,6 +56,17 @@ class Limits:
                     f"Too many {what}; wait and try again.", retry_after=self._wait(item, key)
                 )
 
+    def remaining(self, item: RateLimitItem, *keys: str) -> int:
+        """How many more may be counted before the first of these keys is refused."""
+        return min(
+            (self._limiter.get_window_stats(item, self._name(item), k).remaining for k in keys),
+            default=item.amount,
+        )
+
+    def wait(self, item: RateLimitItem, *keys: str) -> int:
+        """Seconds until every key has room again (for a Retry-After header)."""
+        return max((self._wait(item, key) for key in keys), default=1)
+
     def _name(self, item: RateLimitItem) -> str:
         # Two limits may share a rate ("5/minute"); their counters must not be shared.
         return "register" if item is self.register else "unknown_pass"

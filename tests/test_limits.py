@@ -67,14 +67,30 @@ def test_walk_ins_are_never_limited(strict: TestClient) -> None:
 
 
 def test_batch_misses_count_towards_the_limit(strict: TestClient) -> None:
-    """An offline upload full of unknown passes cannot be used to guess faster."""
-    events = [event("S01", pass_code=f"GUESS{n:015d}") for n in range(6)]
+    """An offline upload full of unknown passes cannot be used to guess faster: it meets
+    five unknown codes (the allowance), the rest are deferred unread, and the next upload
+    is refused."""
+    events = [event("S01", pass_code=f"GUESS{n:015d}") for n in range(8)]
     first = strict.post("/api/v1/events/batch", json={"events": events}, headers=HQ)
     assert first.status_code == 200
-    assert {r["code"] for r in first.json()["results"]} == {"unknown_pass"}
+    statuses = [(r["status"], r["code"]) for r in first.json()["results"]]
+    assert statuses == [("rejected", "unknown_pass")] * 5 + [("deferred", "too_many_requests")] * 3
+    assert 1 <= int(first.headers["Retry-After"]) <= 60
     assert (
         strict.post("/api/v1/events/batch", json={"events": events}, headers=HQ).status_code == 429
     )
+
+
+def test_a_real_pass_deferred_in_a_batch_is_not_lost(strict: TestClient) -> None:
+    """Deferred means not looked at and not stored: the kiosk sends it again later, and a
+    walk-in in the same upload (no pass code, nothing to guess) is applied at once."""
+    household = make_household(strict, size=2)
+    kiosk = make_token(strict, role="kiosk", shelter_id="S01")
+    events = [event("S01", pass_code=f"GUESS{n:015d}") for n in range(5)]
+    events += [event("S01", pass_code=household["pass_code"]), event("S01", headcount=3)]
+    results = strict.post("/api/v1/events/batch", json={"events": events}, headers=kiosk).json()
+    assert [r["status"] for r in results["results"][5:]] == ["deferred", "applied"]
+    assert strict.get("/api/v1/shelters/S01").json()["occupancy"] == 3
 
 
 def test_guessing_pass_images_is_limited_per_address(strict: TestClient) -> None:

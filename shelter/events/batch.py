@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from shelter.auth import service as auth
 from shelter.config import Settings
-from shelter.errors import ShelterError
+from shelter.errors import ShelterError, TooManyRequests, UnknownPass
 from shelter.events.apply import Applied, apply_event
 from shelter.events.schemas import BatchItem, BatchResult, BatchStatus, EventIn
 from shelter.writes.path import Change, done, isolated
@@ -54,15 +54,33 @@ def apply_batch(
     *,
     events: list[EventIn | BatchItem],
     principal: auth.Principal,
+    guesses: int | None = None,
 ) -> Change[BatchResult]:
-    """Apply many events in the caller's transaction, each alone: one bad one stays alone."""
+    """Apply many events in the caller's transaction, each alone: one bad one stays alone.
+
+    ``guesses``: how many unknown pass codes this upload may still meet (the caller's
+    allowance). Once they are spent, the rest of its pass codes are not even looked up:
+    they come back ``deferred``, so one upload of 500 made-up codes tries no more codes
+    than 500 single requests would.
+    """
     items: list[BatchItem] = []
     touched: set[str] = set()
+    misses = 0
     for event in events:
         if isinstance(event, BatchItem):
             items.append(event)
             continue
         data = event
+        if guesses is not None and misses >= guesses and data.pass_code is not None:
+            items.append(
+                BatchItem(
+                    event_id=str(data.event_id),
+                    status=BatchStatus.deferred,
+                    reason="Too many unknown pass codes from this kiosk; sent again later.",
+                    code=TooManyRequests.code,
+                )
+            )
+            continue
 
         def one(session: Session, data: EventIn = data) -> Applied:
             return apply_event(session, settings, data=data, principal=principal)
@@ -72,6 +90,7 @@ def apply_batch(
             # Not the event's fault: fail the upload, and the kiosk keeps it to send again.
             raise applied
         if isinstance(applied, ShelterError):
+            misses += isinstance(applied, UnknownPass)
             items.append(
                 BatchItem(
                     event_id=str(data.event_id),

@@ -6,7 +6,7 @@ from shelter.auth.deps import BearerDep
 from shelter.deps import LimitsDep, SettingsDep, WriterDep
 from shelter.errors import UnknownPass
 from shelter.events import service
-from shelter.events.schemas import BatchResult, EventBatch, EventIn, EventResult
+from shelter.events.schemas import BatchResult, BatchStatus, EventBatch, EventIn, EventResult
 from shelter.ratelimit import token_key
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -71,8 +71,13 @@ async def post_batch(
     """Upload an offline kiosk's queue; each event is applied, a duplicate, or rejected alone."""
     keys = _keys(token)
     limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
-    result = await writer.run_job(service.upload(settings, raw=batch.events, token=token))
+    guesses = limits.remaining(limits.unknown_pass, *keys)
+    job = service.upload(settings, raw=batch.events, token=token, guesses=guesses)
+    result = await writer.run_job(job)
     misses = sum(1 for item in result.results if item.code == UnknownPass.code)
     if misses:
         limits.count(limits.unknown_pass, *keys, cost=misses)
-    return Response(result.model_dump_json(), media_type="application/json")
+    headers = {}
+    if any(item.status is BatchStatus.deferred for item in result.results):
+        headers["Retry-After"] = str(limits.wait(limits.unknown_pass, *keys))
+    return Response(result.model_dump_json(), media_type="application/json", headers=headers)

@@ -71,6 +71,9 @@ class BatchStatus(StrEnum):
     applied = "applied"
     duplicate = "duplicate"
     rejected = "rejected"
+    # Not looked at: this upload spent the kiosk's allowance of unknown pass codes. Nothing
+    # was stored; send it again after Retry-After (the kiosk keeps it in its outbox).
+    deferred = "deferred"
 
 
 class BatchItem(BaseModel):

@@ -30,10 +30,14 @@ def _check_in(
 
 
 def _batch(
-    session: Session, settings: Settings, events: list[EventIn | BatchItem], token: str
+    session: Session,
+    settings: Settings,
+    events: list[EventIn | BatchItem],
+    token: str,
+    guesses: int | None,
 ) -> Change[BatchResult]:
     principal = _caller(session, settings, token)
-    return batch.apply_batch(session, settings, events=events, principal=principal)
+    return batch.apply_batch(session, settings, events=events, principal=principal, guesses=guesses)
 
 
 def check_in(settings: Settings, *, data: EventIn, token: str) -> Job[apply.Outcome]:
@@ -44,8 +48,11 @@ def check_in(settings: Settings, *, data: EventIn, token: str) -> Job[apply.Outc
     )
 
 
-def upload(settings: Settings, *, raw: list[object], token: str) -> Job[BatchResult]:
-    """An offline kiosk's queue: each event applied, a duplicate, or rejected alone."""
+def upload(
+    settings: Settings, *, raw: list[object], token: str, guesses: int | None = None
+) -> Job[BatchResult]:
+    """An offline kiosk's queue: each event applied, a duplicate, or rejected alone (or
+    deferred, once ``guesses`` unknown pass codes were met)."""
     events = batch.parse(raw)
     valid = [event for event in events if isinstance(event, EventIn)]
 
@@ -53,6 +60,6 @@ def upload(settings: Settings, *, raw: list[object], token: str) -> Job[BatchRes
         return [sid for event in valid for sid in apply.shelters_named(session, event)]
 
     return Job(
-        functools.partial(_batch, settings=settings, events=events, token=token),
+        functools.partial(_batch, settings=settings, events=events, token=token, guesses=guesses),
         shelters=shelters,
     )
