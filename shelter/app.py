@@ -147,6 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Evacuation shelter check-in, occupancy and vacancy",
         version="0.1.0",
         lifespan=lifespan,
+        # /docs and /redoc are served by pages.py from npm packages, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db

@@ -45,9 +45,23 @@ KIOSK_HEADERS = {
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
 # What the kiosk may load from node_modules: exactly these files, nothing else there.
-VENDOR = {
+VENDOR: dict[str, tuple[str, ...]] = {
     "barcode-detector.js": ("barcode-detector", "dist", "iife", "ponyfill.js"),
     "zxing_reader.wasm": ("zxing-wasm", "dist", "reader", "zxing_reader.wasm"),
+}
+
+
+# The API documentation page's own files, from npm (swagger-ui-dist), likewise.
+DOCS_VENDOR: dict[str, tuple[str, ...]] = {
+    "swagger-ui-bundle.js": ("swagger-ui-dist", "swagger-ui-bundle.js"),
+    "swagger-ui.css": ("swagger-ui-dist", "swagger-ui.css"),
+}
+# Swagger UI sets some styles from script; it still loads and calls nothing but this origin.
+DOCS_HEADERS = {
+    **PAGE_HEADERS,
+    "Content-Security-Policy": CSP.replace(
+        "style-src 'self';", "style-src 'self' 'unsafe-inline';"
+    ),
 }
 
 
@@ -93,17 +107,39 @@ def kiosk_service_worker(request: Request) -> FileResponse:
     return _page(request, "kiosk", "sw.js", headers=headers)
 
 
-@router.get("/kiosk/vendor/{name}")
-def kiosk_vendor(name: str, request: Request) -> FileResponse:
+def _vendor(request: Request, files: dict[str, tuple[str, ...]], name: str) -> FileResponse:
+    """One listed file from node_modules; nothing else there can be fetched."""
     settings: Settings = request.app.state.settings
-    parts = VENDOR.get(name)
+    parts = files.get(name)
     if parts is None:
         raise NotFound(f"No vendor file {name!r}.")
     path = Path(settings.pages_root, "node_modules", *parts)
     if not path.is_file():
         raise NotFound(f"{name} is not installed: run `npm ci` (make run does).")
-    media = "application/wasm" if name.endswith(".wasm") else "text/javascript"
+    media = {".wasm": "application/wasm", ".css": "text/css"}.get(path.suffix, "text/javascript")
     return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache", **NOSNIFF})
+
+
+@router.get("/kiosk/vendor/{name}")
+def kiosk_vendor(name: str, request: Request) -> FileResponse:
+    return _vendor(request, VENDOR, name)
+
+
+@router.get("/docs")
+def swagger_page(request: Request) -> FileResponse:
+    return _page(request, "dashboard", "api", "docs.html", headers=DOCS_HEADERS)
+
+
+@router.get("/redoc")
+def redoc_page() -> RedirectResponse:
+    # ReDoc's bundle fetches its logo from a CDN whatever it is told; one offline API page
+    # (Swagger UI) serves both addresses instead.
+    return RedirectResponse("/docs", status_code=308)
+
+
+@router.get("/docs/vendor/{name}")
+def docs_vendor(name: str, request: Request) -> FileResponse:
+    return _vendor(request, DOCS_VENDOR, name)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
