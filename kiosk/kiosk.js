@@ -10,6 +10,7 @@
 import { $, setTexts } from "../dashboard/common/dom.js";
 import { languageButtons, markLanguage, saveLanguage } from "../dashboard/common/i18n.js";
 import { LiveFeed } from "../dashboard/common/feed.js";
+import { apiJson } from "../dashboard/common/api.js";
 import { STRINGS } from "./strings.js";
 import { Outbox, Sync } from "./outbox.js";
 import { LANG_KEY, here, state, t } from "./state.js";
@@ -81,6 +82,18 @@ async function start() {
   renderStatic();
   state.sync.soon();
   setInterval(() => state.sync.soon(), 15000);
+  heartbeat();
+  setInterval(heartbeat, HEARTBEAT_MS);
+}
+
+// HQ sees each kiosk's last report and how many scans wait in it (a silent kiosk, or one
+// whose outbox grows, needs someone to look). Offline, the report simply does not arrive.
+const HEARTBEAT_MS = 60000;
+function heartbeat() {
+  if (!state.enrolment) return;
+  apiJson("/tokens/me/heartbeat", {
+    method: "POST", token: state.enrolment.token, body: { outbox: state.pending },
+  }).catch(() => {});
 }
 
 function bind() {
@@ -97,6 +110,7 @@ function bind() {
   window.addEventListener("online", () => {
     renderHeader();
     if (state.sync) state.sync.soon();
+    heartbeat();
   });
   window.addEventListener("offline", () => {
     state.offlineSince = new Date();

@@ -122,6 +122,10 @@ class Token(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The device holding it (a kiosk): when it last reported, and how many scans then
+    # waited in its outbox. Nothing about where it is or who holds it.
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outbox: int | None = None
 
 
 class Meta(SQLModel, table=True):

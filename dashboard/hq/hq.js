@@ -7,6 +7,7 @@ import { LEVEL_ICONS, announceLevel, showStatus } from "../common/live.js";
 import { LiveFeed } from "../common/feed.js";
 import { html, setTexts, svg } from "../common/dom.js";
 import { apiJson, apiResponse } from "../common/api.js";
+import { forgetDevices, refreshDevices, renderDevices, revokeDevice } from "./devices.js";
 
 const LANG_KEY = "shelter.lang"; // shared with the public page and the staff desk
 
@@ -203,11 +204,14 @@ function renderStatic() {
     "sheet-count-label": words.sheetCount, "sheet-make": words.sheetMake,
     "sheet-link": words.sheetDownload, "audit-title": words.audit, "audit-help": words.auditHelp,
     "audit-refresh": words.auditRefresh, "staff-link": words.staffLink,
+    "devices-title": words.devices, "devices-help": words.devicesHelp,
+    "devices-refresh": words.devicesRefresh,
   });
   document.getElementById("card-qr").alt = words.cardQr;
   document.getElementById("card-steps").replaceChildren(...words.cardSteps.map((step) => html("li", {}, step)));
   renderCardShelters();
   renderAudit();
+  showDevices();
   const button = document.getElementById("language");
   button.textContent = words.language;
   button.setAttribute("aria-label", words.languageLabel);
@@ -223,8 +227,14 @@ function showSignedIn(signedIn) {
   document.getElementById("cards").hidden = !signedIn;
   document.getElementById("sheet").hidden = !signedIn;
   document.getElementById("audit").hidden = !signedIn;
-  if (signedIn) refreshAudit();
-  else audit = null;
+  document.getElementById("devices").hidden = !signedIn;
+  if (signedIn) {
+    refreshAudit();
+    updateDevices();
+  } else {
+    audit = null;
+    forgetDevices();
+  }
   if (!signedIn) document.getElementById("card").hidden = true;
 }
 
@@ -303,6 +313,30 @@ function renderAudit() {
 }
 
 document.getElementById("audit-refresh").addEventListener("click", refreshAudit);
+
+// Kiosks and tokens: see devices.js. Refreshed when shown, on the button, and every
+// minute while signed in (kiosks report as often).
+function showDevices() {
+  renderDevices({ words: t(), lang, shelters: feed.shelters, onRevoke: revoke });
+}
+
+async function updateDevices() {
+  await refreshDevices(token());
+  showDevices();
+}
+
+async function revoke(made, label) {
+  const words = t();
+  if (!window.confirm(words.revokeConfirm(label))) return;
+  document.getElementById("devices-error").textContent = await revokeDevice(token(), made, words);
+  await updateDevices();
+  refreshAudit();
+}
+
+document.getElementById("devices-refresh").addEventListener("click", updateDevices);
+setInterval(() => {
+  if (!document.getElementById("devices").hidden) updateDevices();
+}, 60000);
 
 // Pre-printed passes: N new passes with no name, as an A4 PDF made by the server.
 let sheetUrl = null;

@@ -4,7 +4,14 @@ from fastapi import APIRouter, Request, Response
 
 from shelter.auth import service
 from shelter.auth.deps import HqDep, PrincipalDep
-from shelter.auth.schemas import Enrolment, Role, TokenCreate, TokenCreated, TokenPublic, Whoami
+from shelter.auth.schemas import (
+    Enrolment,
+    Heartbeat,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    Whoami,
+)
 from shelter.deps import SessionDep, SettingsDep, WriterDep
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
@@ -38,20 +45,17 @@ def whoami(principal: PrincipalDep, session: SessionDep) -> Whoami:
     )
 
 
+@router.post("/me/heartbeat", status_code=204, response_class=Response)
+async def heartbeat(data: Heartbeat, principal: PrincipalDep, writer: WriterDep) -> Response:
+    """A kiosk says it is alive and how many scans wait in its outbox (HQ sees it)."""
+    await writer.run(service.heartbeat, principal=principal, data=data)
+    return Response(status_code=204)
+
+
 @router.get("")
 def list_tokens(_: HqDep, session: SessionDep) -> list[TokenPublic]:
-    """Every token ever made (never the secrets)."""
-    return [
-        TokenPublic(
-            id=t.id,
-            role=Role(t.role),
-            shelter_id=t.shelter_id,
-            label=t.label,
-            created_at=t.created_at,
-            revoked_at=t.revoked_at,
-        )
-        for t in service.list_tokens(session)
-    ]
+    """Every token ever made (never the secrets), with when its device last reported."""
+    return service.list_tokens(session)
 
 
 @router.delete("/{token_id}", status_code=204, responses={404: {"description": "Unknown token"}})

@@ -42,6 +42,19 @@ class TokenPublic(BaseModel):
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    last_seen_at: datetime | None = Field(
+        default=None, description="When the device holding it last reported (kiosks)"
+    )
+    outbox: int | None = Field(
+        default=None, description="Scans waiting on that device when it last reported"
+    )
+    online: bool = Field(default=False, description="It reported within the last three heartbeats")
+
+
+class Heartbeat(BaseModel):
+    """What a kiosk says of itself every minute and after every upload."""
+
+    outbox: int = Field(ge=0, le=1_000_000, description="Scans waiting in its outbox")
 
 
 class Whoami(BaseModel):

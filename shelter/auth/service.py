@@ -12,13 +12,21 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
-from shelter.auth.schemas import Enrolment, Role, TokenCreate, TokenCreated
+from shelter.auth.schemas import (
+    Enrolment,
+    Heartbeat,
+    Role,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+)
 from shelter.db import utcnow
 from shelter.errors import Forbidden, NotFound, Unauthorized
 from shelter.qr import qr_png
@@ -122,8 +130,41 @@ def revoke(session: Session, *, token_id: str) -> Change[None]:
     return done(None, revoked=[token.id])
 
 
-def list_tokens(session: Session) -> list[Token]:
-    return list(session.exec(select(Token).order_by(col(Token.created_at))).all())
+# A kiosk reports every minute (kiosk/kiosk.js); three missed reports and it is offline.
+HEARTBEAT_SECONDS = 60
+ONLINE_WITHIN = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+
+
+def list_tokens(session: Session) -> list[TokenPublic]:
+    """Every token ever made (never a secret), with its device's health."""
+    now = utcnow()
+    return [
+        TokenPublic(
+            id=t.id,
+            role=Role(t.role),
+            shelter_id=t.shelter_id,
+            label=t.label,
+            created_at=t.created_at,
+            revoked_at=t.revoked_at,
+            last_seen_at=t.last_seen_at,
+            outbox=t.outbox,
+            online=t.revoked_at is None
+            and t.last_seen_at is not None
+            and now - t.last_seen_at <= ONLINE_WITHIN,
+        )
+        for t in session.exec(select(Token).order_by(col(Token.created_at))).all()
+    ]
+
+
+def heartbeat(session: Session, *, principal: Principal, data: Heartbeat) -> Change[None]:
+    """The caller's device is alive and has ``outbox`` scans waiting. (The admin token of
+    the settings has no row and no device to watch: nothing is kept for it.)"""
+    token = session.get(Token, principal.token_id)
+    if token is not None:
+        token.last_seen_at = utcnow()
+        token.outbox = data.outbox
+        session.add(token)
+    return done(None)
 
 
 def authenticate(session: Session, *, secret: str, admin_token: str | None) -> Principal:

@@ -355,3 +355,44 @@ def test_with_an_admin_token_set_no_hq_token_is_minted(app: Any, client: TestCli
     assert app.state.admin_secret is None
     tokens = client.get("/api/v1/tokens", headers=HQ).json()
     assert [t for t in tokens if t["role"] == "hq"] == []
+
+
+def test_a_kiosk_heartbeat_shows_hq_when_it_was_last_seen_and_its_outbox(
+    client: TestClient,
+) -> None:
+    """The kiosk reports; HQ's token list shows it online with its outbox, and a revoked
+    token is never shown online."""
+    kiosk = make_token(client, role="kiosk", shelter_id="S01")
+    quiet = make_token(client, role="kiosk", shelter_id="S02")
+    answer = client.post("/api/v1/tokens/me/heartbeat", json={"outbox": 7}, headers=kiosk)
+    assert answer.status_code == 204
+    tokens = client.get("/api/v1/tokens", headers=HQ).json()
+    me = client.get("/api/v1/tokens/me", headers=kiosk).json()
+    listed = {t["id"]: t for t in tokens}
+    assert listed[me["id"]]["online"] is True
+    assert listed[me["id"]]["outbox"] == 7
+    assert listed[me["id"]]["last_seen_at"] is not None
+    silent = client.get("/api/v1/tokens/me", headers=quiet).json()["id"]
+    assert listed[silent]["online"] is False and listed[silent]["last_seen_at"] is None
+    assert client.delete(f"/api/v1/tokens/{me['id']}", headers=HQ).status_code == 204
+    after = {t["id"]: t for t in client.get("/api/v1/tokens", headers=HQ).json()}
+    assert after[me["id"]]["online"] is False
+
+
+def test_a_heartbeat_with_a_bad_outbox_is_refused_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    """A negative or missing count is a 422; the last good report stands."""
+    kiosk = make_token(client, role="kiosk", shelter_id="S01")
+    assert (
+        client.post("/api/v1/tokens/me/heartbeat", json={"outbox": 2}, headers=kiosk).status_code
+        == 204
+    )
+    for body in ({"outbox": -1}, {}, {"outbox": "many"}):
+        assert (
+            client.post("/api/v1/tokens/me/heartbeat", json=body, headers=kiosk).status_code == 422
+        )
+    me = client.get("/api/v1/tokens/me", headers=kiosk).json()["id"]
+    listed = {t["id"]: t for t in client.get("/api/v1/tokens", headers=HQ).json()}
+    assert listed[me]["outbox"] == 2
+    assert client.post("/api/v1/tokens/me/heartbeat", json={"outbox": 1}).status_code == 401
