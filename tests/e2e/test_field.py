@@ -3,19 +3,13 @@ reached under a LAN-like host name (shelter.test, never localhost) by a tablet t
 Caddy's local CA; and the same kiosk over plain HTTP, where the camera cannot start.
 
 The topology is compose.yaml's without Docker: Debian's caddy, the same Caddyfile
-(deploy/Caddyfile) with the ports and the upstream set for this machine.
+(deploy/Caddyfile) with the ports and the upstream set for this machine (tests/edge.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import ssl
-import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,102 +19,26 @@ import pytest
 from tests.conftest import ADMIN, HQ
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, launch, screenshot
 from tests.e2e.test_kiosk import pass_video, register
-from tests.server import Server, free_port, serve
-
-HOST = "shelter.test"
-CADDYFILE = Path(__file__).resolve().parents[2] / "deploy" / "Caddyfile"
+from tests.edge import HOST, Edge, Missing, caddy_in_front, trusting_home
+from tests.server import free_port, serve
 
 
-@dataclass
-class Edge:
-    """Caddy in front of the service: where a tablet reaches it, and the CA it trusts."""
-
-    base: str
-    port: int
-    root_ca: Path
-    server: Server
-
-
-def _need(tool: str, package: str) -> None:
-    if shutil.which(tool) is None:
-        message = f"{tool} is not installed: `sudo apt-get install {package}` to run this"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _answers_over_tls(port: int, root_ca: Path) -> bool:
-    """A TLS handshake for shelter.test that verifies against Caddy's root, then /healthz."""
-    context = ssl.create_default_context(cafile=str(root_ca))
-    try:
-        with (
-            socket.create_connection(("127.0.0.1", port), timeout=2) as raw,
-            context.wrap_socket(raw, server_hostname=HOST) as tls,
-        ):
-            tls.sendall(
-                f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode()
-            )
-            return tls.recv(64).startswith(b"HTTP/1.1 200")
-    except (OSError, ssl.SSLError):
-        return False
+def _or_skip(error: Missing) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(str(error))
+    pytest.skip(str(error))
 
 
 @pytest.fixture
 def edge(tmp_path: Path) -> Iterator[Edge]:
-    _need("caddy", "caddy")
     port = free_port()
-    public = f"https://{HOST}:{port}"
-    env = {"SHELTER_ADMIN_TOKEN": ADMIN, "SHELTER_PUBLIC_URL": public}
+    env = {"SHELTER_ADMIN_TOKEN": ADMIN, "SHELTER_PUBLIC_URL": f"https://{HOST}:{port}"}
     with serve(tmp_path / "field.db", env=env) as server:
-        home = tmp_path / "caddy"
-        caddy_env = {
-            **os.environ,
-            "HOME": str(home),
-            "XDG_DATA_HOME": str(home / "data"),
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "SHELTER_SITE": f"{HOST}:{port}",
-            "SHELTER_TLS": "internal",
-            "SHELTER_UPSTREAM": f"127.0.0.1:{server.port}",
-            "CADDY_HTTP_PORT": str(free_port()),
-            "CADDY_ADMIN": f"127.0.0.1:{free_port()}",
-        }
-        log = tmp_path / "caddy.log"
-        errors = log.open("w")
-        caddy = subprocess.Popen(
-            ["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-            env=caddy_env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-        root_ca = home / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt"
         try:
-            deadline = time.monotonic() + 30
-            while not (root_ca.exists() and _answers_over_tls(port, root_ca)):
-                if caddy.poll() is not None or time.monotonic() > deadline:
-                    caddy.kill()
-                    caddy.wait()
-                    raise RuntimeError(f"caddy did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.2)
-            yield Edge(base=public, port=port, root_ca=root_ca, server=server)
-        finally:
-            caddy.terminate()
-            caddy.wait(timeout=10)
-            errors.close()
-
-
-def tablet_home(tmp_path: Path, root_ca: Path) -> Path:
-    """A home folder whose NSS database trusts Caddy's root, as a tablet that installed it."""
-    _need("certutil", "libnss3-tools")
-    home = tmp_path / "tablet"
-    nssdb = home / ".pki" / "nssdb"
-    nssdb.mkdir(parents=True)
-    subprocess.run(["certutil", "-d", f"sql:{nssdb}", "-N", "--empty-password"], check=True)
-    subprocess.run(
-        ["certutil", "-d", f"sql:{nssdb}", "-A", "-t", "C,,", "-n", "caddy-local", "-i",
-         str(root_ca)],
-        check=True,
-    )  # fmt: skip
-    return home
+            with caddy_in_front(server, tmp_path, port) as front:
+                yield front
+        except Missing as error:
+            _or_skip(error)
 
 
 def test_a_kiosk_over_caddy_https_starts_its_camera_and_offline_shell_and_checks_in(
@@ -138,7 +56,11 @@ def test_a_kiosk_over_caddy_https_starts_its_camera_and_offline_shell_and_checks
         headers=HQ,
     ).json()
     assert card["enrol_url"].startswith(f"{edge.base}/kiosk#enrol=")  # SHELTER_PUBLIC_URL
-    home = tablet_home(tmp_path, edge.root_ca)
+    try:
+        home = trusting_home(tmp_path, edge.root_ca)
+    except Missing as error:
+        _or_skip(error)
+        raise
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
         headless=True,
