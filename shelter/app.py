@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from shelter import backups, errors, pages
 from shelter.audit.router import router as audit_router
 from shelter.auth.router import router as tokens_router
+from shelter.bodies import BodyLimit
 from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
@@ -156,6 +157,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.limits = Limits(settings)
     errors.install(app)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        by_path={"/api/v1/shelters/import": settings.max_import_bytes},
+    )
     app.add_middleware(SafeHeaders)
     app.add_middleware(AccessLog)
     # Outermost: every log line of a request, and its answer, carry one X-Request-ID.

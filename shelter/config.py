@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     rate_unknown_pass: str = "30/minute"  # noqa: S105 - a rate, not a secret
     # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
     rate_register: str = "60/minute"
+    # Request bodies over this many bytes get 413 before they are read; the open-data
+    # import (a file) has its own bound.
+    max_body_bytes: int = 1024 * 1024
+    max_import_bytes: int = 10 * 1024 * 1024
     # A font with Japanese glyphs for pass cards and sheets (.ttf, .otf or .ttc). Unset: the
     # Noto Sans CJK JP that installs with the package, else a system CJK font.
     card_font: Path | None = None

@@ -97,6 +97,12 @@ def install(app: FastAPI) -> None:
                 {"detail": "The body is not JSON this service can read.", "code": "invalid"},
                 status_code=422,
             )
+        if exc.status_code == 413:  # a body over its bound (bodies.py)
+            return JSONResponse(
+                {"detail": exc.detail, "code": "too_large"},
+                status_code=413,
+                headers={"Connection": "close"},
+            )
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )

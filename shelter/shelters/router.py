@@ -4,20 +4,13 @@ from fastapi import APIRouter, Query, Request
 
 from shelter.auth.deps import HqDep
 from shelter.deps import SessionDep, SettingsDep, WriterDep
-from shelter.errors import Invalid, ShelterError
+from shelter.errors import Invalid
 from shelter.occupancy import service as occupancy
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.shelters import service
 from shelter.shelters.schemas import ImportResult, ShelterCreate, ShelterUpdate
 
 router = APIRouter(prefix="/api/v1/shelters", tags=["shelters"])
-
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
-
-
-class TooLarge(ShelterError):
-    status_code = 413
-    code = "too_large"
 
 
 @router.get("")
@@ -28,7 +21,7 @@ def list_shelters(session: SessionDep, settings: SettingsDep) -> list[ShelterSta
 
 @router.post(
     "/import",
-    responses={413: {"description": "File over 10 MB"}},
+    responses={413: {"description": "File over SHELTER_MAX_IMPORT_BYTES (10 MiB)"}},
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     },
@@ -40,9 +33,7 @@ async def import_shelters(
     open_new: bool = Query(False, alias="open", description="Open the shelters it creates"),
 ) -> ImportResult:
     """Import a municipal standard open-data shelter list (UTF-8 or Shift_JIS CSV)."""
-    body = await request.body()
-    if len(body) > MAX_IMPORT_BYTES:
-        raise TooLarge("The file is over 10 MB; split it into smaller files.")
+    body = await request.body()  # bounded by SHELTER_MAX_IMPORT_BYTES (bodies.py)
     if not body.strip():
         raise Invalid("The body is empty; send the CSV file as the request body.")
     return await writer.run(service.import_csv, data=body, open_new=open_new)
