@@ -40,7 +40,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.edge import HOST, caddy_in_front, trusting_home  # noqa: E402
 from tests.server import free_port, start, stop  # noqa: E402
 
-TOKEN = "bench-admin-token"
+TOKEN = "bench-admin-token-0123456789abcdefghij"
 HQ = {"Authorization": f"Bearer {TOKEN}"}
 
 

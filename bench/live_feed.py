@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench.write_path import machine, walk_in  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
-TOKEN = "bench-admin-token"
+TOKEN = "bench-admin-token-0123456789abcdefghij"
 CLIENT_PROCESSES = 2
 
 

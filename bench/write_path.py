@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.server import start, stop  # noqa: E402
 
-TOKEN = "bench-admin-token"
+TOKEN = "bench-admin-token-0123456789abcdefghij"
 LUA = ROOT / "bench" / "wrk_checkin.lua"
 OUT = ROOT / "docs" / "bench"
 

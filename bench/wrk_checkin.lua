@@ -1,7 +1,7 @@
 -- wrk script: POST check-ins of walk-in groups, each with a fresh event_id, round-robin
 -- over the five seeded shelters. Set TOKEN, and DELAY_MS (how long each connection waits
 -- after an answer before its next request; 0 = as fast as possible) in the environment.
-local token = os.getenv("TOKEN") or "bench-admin-token"
+local token = os.getenv("TOKEN") or "bench-admin-token-0123456789abcdefghij"
 local delay_ms = tonumber(os.getenv("DELAY_MS") or "0")
 local shelters = {"S01", "S02", "S03", "S04", "S05"}
 local n = 0

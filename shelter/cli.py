@@ -240,6 +240,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run a command; a mistake anyone can make ends in one clear line, not a traceback."""
+    from pydantic import ValidationError
     from sqlalchemy.exc import OperationalError
 
     from shelter.errors import ShelterError
@@ -247,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         code: int = args.run(args)
+    except ValidationError as exc:  # a setting (SHELTER_*) that cannot be used
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        return _fail(args, reasons)
     except ShelterError as exc:  # an unknown shelter, a file that is not a shelter list
         return _fail(args, exc.message)
     except OSError as exc:  # a file that is not there or cannot be read

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Unknown pass codes, per token and per client address: guessing gets 429. Only misses
     # count, so a kiosk scanning real passes at full speed is never slowed.
     rate_unknown_pass: str = "30/minute"  # noqa: S105 - a rate, not a secret
+    # Failed sign-ins (wrong bearer tokens, the live feed's auth message) per address; a
+    # token that already worked in this process is never held back by them.
+    rate_failed_auth: str = "20/minute"
     # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
     rate_register: str = "60/minute"
     # Request bodies over this many bytes get 413 before they are read; the open-data
@@ -66,6 +69,18 @@ class Settings(BaseSettings):
     card_font: Path | None = None
     # Where kiosk/ and dashboard/ live: the checkout holding this package, else the cwd.
     pages_root: Path = Field(default_factory=lambda: _default_pages_root())
+
+    @model_validator(mode="after")
+    def _admin_token_is_strong(self) -> Settings:
+        # The admin token opens every household's personal data: a guessable one is refused
+        # at start rather than discovered after a breach.
+        token = self.admin_token
+        if token is not None and (len(token) < 32 or len(set(token)) < 10):
+            raise ValueError(
+                "SHELTER_ADMIN_TOKEN is too weak: use at least 32 random characters, e.g. "
+                "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return self
 
     @model_validator(mode="after")
     def _bands_ascend(self) -> Settings:

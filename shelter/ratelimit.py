@@ -9,18 +9,20 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import OrderedDict
 
-from fastapi import Request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import HTTPConnection
 
 from shelter.config import Settings
 from shelter.errors import TooManyRequests
 
 
-def client_key(request: Request) -> str:
-    return "ip:" + (request.client.host if request.client else "unknown")
+def client_key(connection: HTTPConnection) -> str:
+    """The caller's address (the proxy's X-Forwarded-For when it comes from the proxy)."""
+    return "ip:" + (connection.client.host if connection.client else "unknown")
 
 
 def token_key(secret: str) -> str:
@@ -28,11 +30,41 @@ def token_key(secret: str) -> str:
     return "token:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
+# How many tokens that worked this process remembers (a town has hundreds of devices).
+_KNOWN_GOOD = 10_000
+
+
 class Limits:
     def __init__(self, settings: Settings) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self.unknown_pass: RateLimitItem = parse(settings.rate_unknown_pass)
         self.register: RateLimitItem = parse(settings.rate_register)
+        self.failed_auth: RateLimitItem = parse(settings.rate_failed_auth)
+        # Tokens (by hash) that authenticated since this process started, newest last.
+        self._good: OrderedDict[str, None] = OrderedDict()
+
+    # -- failed authentication, per address -------------------------------------------
+    #
+    # Wrong tokens from one address are throttled (429 with Retry-After). A device whose
+    # token already worked here is never held back by that: phones on the same shelter
+    # Wi-Fi (one address behind NAT) trying bad tokens cannot lock out the door's kiosk.
+
+    def check_token(self, token: str, client: str) -> None:
+        """Refuse an unproven token from an address that has failed too often."""
+        if token_key(token) in self._good:
+            return
+        self.ensure_allowed(self.failed_auth, client, what="failed sign-ins from this address")
+
+    def token_worked(self, token: str) -> None:
+        key = token_key(token)
+        self._good[key] = None
+        self._good.move_to_end(key)
+        while len(self._good) > _KNOWN_GOOD:
+            self._good.popitem(last=False)
+
+    def token_failed(self, token: str, client: str) -> None:
+        self._good.pop(token_key(token), None)
+        self.count(self.failed_auth, client)
 
     def ensure_allowed(self, item: RateLimitItem, *keys: str, what: str) -> None:
         """Refuse while any key is over its limit; counts nothing."""
@@ -69,7 +101,9 @@ class Limits:
 
     def _name(self, item: RateLimitItem) -> str:
         # Two limits may share a rate ("5/minute"); their counters must not be shared.
-        return "register" if item is self.register else "unknown_pass"
+        if item is self.register:
+            return "register"
+        return "failed_auth" if item is self.failed_auth else "unknown_pass"
 
     def _wait(self, item: RateLimitItem, key: str) -> int:
         reset = self._limiter.get_window_stats(item, self._name(item), key).reset_time

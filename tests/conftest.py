@@ -18,7 +18,7 @@ from shelter.bootstrap import migrate
 from shelter.config import Settings
 from shelter.db import Database
 
-ADMIN = "test-admin-token"
+ADMIN = "test-admin-token-0123456789abcdefghij"
 HQ = {"Authorization": f"Bearer {ADMIN}"}
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[1] / "shared"

@@ -97,7 +97,9 @@ def test_a_second_start_does_not_seed_again(settings: Settings) -> None:
 def test_seeding_can_be_turned_off(tmp_path: Path) -> None:
     """SHELTER_SEED=false starts with no shelters (for a prefecture that imports its own)."""
     config = Settings(
-        database_url=f"sqlite:///{tmp_path / 'empty.db'}", admin_token="x", seed=False
+        database_url=f"sqlite:///{tmp_path / 'empty.db'}",
+        admin_token="unit-test-admin-token-0123456789abcdef",
+        seed=False,
     )
     with TestClient(create_app(config)) as client:
         assert client.get("/api/v1/shelters").json() == []

@@ -39,3 +39,13 @@ def test_a_database_that_is_not_there_says_so(capsys: pytest.CaptureFixture[str]
     db = "postgresql://postgres@127.0.0.1:1/none"
     assert main(["check", "--db", db]) == 2
     assert "cannot reach the database" in one_line(capsys)
+
+
+def test_a_weak_admin_token_is_refused_at_start_with_how_to_make_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`shelter serve` with SHELTER_ADMIN_TOKEN=admin stops before serving, in one line."""
+    monkeypatch.setenv("SHELTER_ADMIN_TOKEN", "admin")
+    assert main(["serve", "--db", f"sqlite:///{tmp_path / 'w.db'}"]) == 2
+    err = one_line(capsys)
+    assert "SHELTER_ADMIN_TOKEN is too weak" in err and "secrets.token_urlsafe" in err

@@ -136,3 +136,41 @@ def test_anonymous_guessing_behind_a_shared_address_never_blocks_a_kiosk(
     )
     assert batch.status_code == 200
     assert batch.json()["results"][0]["status"] == "applied"
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> TestClient:
+    config = Settings(
+        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        admin_token=ADMIN,
+        rate_failed_auth="3/minute",
+    )
+    with TestClient(create_app(config)) as client:
+        yield client  # type: ignore[misc]
+
+
+def test_wrong_tokens_are_throttled_per_address_but_never_a_working_kiosk(
+    guarded: TestClient,
+) -> None:
+    """Three wrong bearer tokens from an address, then 429 with Retry-After for unproven
+    tokens; the kiosk behind that address whose token already worked keeps checking in."""
+    kiosk = make_token(guarded, role="kiosk", shelter_id="S01")
+    assert (
+        guarded.post("/api/v1/events", json=event("S01", headcount=1), headers=kiosk).status_code
+        == 201
+    )
+    wrong = [
+        guarded.get("/api/v1/tokens/me", headers={"Authorization": f"Bearer wrong-{n}"})
+        for n in range(4)
+    ]
+    assert [r.status_code for r in wrong] == [401, 401, 401, 429]
+    assert 1 <= int(wrong[-1].headers["Retry-After"]) <= 60
+    wrong_event = guarded.post(
+        "/api/v1/events", json=event("S01", headcount=1), headers={"Authorization": "Bearer nope"}
+    )
+    assert wrong_event.status_code == 429
+    assert (
+        guarded.post("/api/v1/events", json=event("S01", headcount=2), headers=kiosk).status_code
+        == 201
+    )
+    assert guarded.get("/api/v1/tokens", headers=HQ).status_code == 200  # HQ was proven too

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shelter.auth import service as auth
-from shelter.deps import SessionDep, SettingsDep
+from shelter.deps import LimitsDep, SessionDep, SettingsDep
 from shelter.errors import Unauthorized
+from shelter.ratelimit import client_key
 
 _bearer = HTTPBearer(auto_error=False, description="A token from HQ (kiosk, staff or hq)")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -24,14 +25,25 @@ async def get_bearer(credentials: Credentials) -> str:
 
 
 def get_optional_principal(
-    session: SessionDep, settings: SettingsDep, credentials: Credentials
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    limits: LimitsDep,
+    credentials: Credentials,
 ) -> auth.Principal | None:
-    """The caller if a token was sent (and it must then be valid), else None."""
+    """The caller if a token was sent (and it must then be valid), else None. Wrong tokens
+    are throttled per address (ratelimit.py)."""
     if credentials is None or not credentials.credentials:
         return None
-    return auth.authenticate(
-        session, secret=credentials.credentials, admin_token=settings.admin_token
-    )
+    secret, client = credentials.credentials, client_key(request)
+    limits.check_token(secret, client)
+    try:
+        principal = auth.authenticate(session, secret=secret, admin_token=settings.admin_token)
+    except Unauthorized:
+        limits.token_failed(secret, client)
+        raise
+    limits.token_worked(secret)
+    return principal
 
 
 async def get_principal(

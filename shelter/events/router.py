@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from shelter.auth.deps import BearerDep
 from shelter.deps import LimitsDep, SettingsDep, WriterDep
-from shelter.errors import UnknownPass
+from shelter.errors import Unauthorized, UnknownPass
 from shelter.events import service
 from shelter.events.schemas import BatchResult, BatchStatus, EventBatch, EventIn, EventResult
-from shelter.ratelimit import token_key
+from shelter.ratelimit import client_key, token_key
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 GUESSES = "unknown pass codes from this kiosk"
@@ -34,20 +34,27 @@ def _keys(token: str) -> tuple[str, ...]:
 )
 async def post_event(
     data: EventIn,
+    request: Request,
     token: BearerDep,
     limits: LimitsDep,
     settings: SettingsDep,
     writer: WriterDep,
 ) -> Response:
     """Check a household or a walk-in group in or out (idempotent by event_id)."""
-    keys = _keys(token)
+    keys, client = _keys(token), client_key(request)
+    limits.check_token(token, client)
     if data.pass_code is not None:
         limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
     try:
         outcome = await writer.run_job(service.check_in(settings, data=data, token=token))
     except UnknownPass:
+        limits.token_worked(token)
         limits.count(limits.unknown_pass, *keys)
         raise
+    except Unauthorized:
+        limits.token_failed(token, client)
+        raise
+    limits.token_worked(token)
     # Serialized once here; returning the model would make FastAPI validate it again.
     return Response(
         outcome.result.model_dump_json(),
@@ -63,17 +70,24 @@ async def post_event(
 )
 async def post_batch(
     batch: EventBatch,
+    request: Request,
     token: BearerDep,
     limits: LimitsDep,
     settings: SettingsDep,
     writer: WriterDep,
 ) -> Response:
     """Upload an offline kiosk's queue; each event is applied, a duplicate, or rejected alone."""
-    keys = _keys(token)
+    keys, client = _keys(token), client_key(request)
+    limits.check_token(token, client)
     limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
     guesses = limits.remaining(limits.unknown_pass, *keys)
     job = service.upload(settings, raw=batch.events, token=token, guesses=guesses)
-    result = await writer.run_job(job)
+    try:
+        result = await writer.run_job(job)
+    except Unauthorized:
+        limits.token_failed(token, client)
+        raise
+    limits.token_worked(token)
     misses = sum(1 for item in result.results if item.code == UnknownPass.code)
     if misses:
         limits.count(limits.unknown_pass, *keys, cost=misses)

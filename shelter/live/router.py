@@ -22,14 +22,16 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shelter.auth import service as auth
 from shelter.config import Settings
 from shelter.db import Database
-from shelter.errors import ShelterError
+from shelter.errors import ShelterError, TooManyRequests
 from shelter.live.fastpath import direct_writer, release_handshake
 from shelter.live.hub import NEEDS_KEY, Hub, Subscriber, dumps
+from shelter.ratelimit import Limits, client_key
 
 log = logging.getLogger("shelter.live")
 router = APIRouter()
@@ -124,7 +126,7 @@ async def occupancy_feed(state: Any, scope: Scope, receive: Receive, send: Send)
             message = await receive()
             if message["type"] != "websocket.receive":
                 break  # websocket.disconnect
-            await _understand(message, subscriber, hub, state.db, settings)
+            await _understand(message, subscriber, state, client_key(HTTPConnection(scope)))
     except asyncio.CancelledError:
         current = asyncio.current_task()
         if not subscriber.closed or current is None:
@@ -137,21 +139,40 @@ async def occupancy_feed(state: Any, scope: Scope, receive: Receive, send: Send)
 
 
 async def _understand(
-    message: Mapping[str, Any], subscriber: Subscriber, hub: Hub, db: Database, settings: Settings
+    message: Mapping[str, Any], subscriber: Subscriber, state: Any, client: str
 ) -> None:
-    """Only one client message is understood: hq's auth, so no token rides in the URL."""
+    """Only one client message is understood: hq's auth, so no token rides in the URL.
+
+    Wrong tokens count against the address like any failed sign-in; over the limit the
+    answer says so (``retry_after``) instead of checking the token.
+    """
+    hub: Hub = state.hub
+    limits: Limits = state.limits
     try:
         body = json.loads(message.get("text") or "")
     except ValueError:
         return
     if not isinstance(body, dict) or body.get("type") != "auth":
         return
-    principal = await _authenticate(db, settings, body.get("token"))
+    token = body.get("token")
+    answer: dict[str, object] = {"type": "auth", "role": None}
+    principal = None
+    if isinstance(token, str) and token:
+        try:
+            limits.check_token(token, client)
+        except TooManyRequests as refused:
+            answer["retry_after"] = int((refused.headers or {}).get("Retry-After", "60"))
+        else:
+            principal = await _authenticate(state.db, state.settings, token)
+            if principal is None:
+                limits.token_failed(token, client)
+            else:
+                limits.token_worked(token)
     subscriber.is_hq = principal is not None and principal.is_hq
     subscriber.token_id = principal.token_id if subscriber.is_hq and principal else None
-    subscriber.offer(
-        "\x00auth", dumps({"type": "auth", "role": "hq" if subscriber.is_hq else None})
-    )
+    if subscriber.is_hq:
+        answer["role"] = "hq"
+    subscriber.offer("\x00auth", dumps(answer))
     if subscriber.is_hq:
         needs = hub.needs_message()
         if needs is not None:
@@ -159,10 +180,7 @@ async def _understand(
         hub.mark_needs_dirty()
 
 
-async def _authenticate(db: Database, settings: Settings, token: object) -> auth.Principal | None:
-    if not isinstance(token, str) or not token:
-        return None
-
+async def _authenticate(db: Database, settings: Settings, token: str) -> auth.Principal | None:
     def check() -> auth.Principal:
         with db.reader() as session:
             return auth.authenticate(session, secret=token, admin_token=settings.admin_token)

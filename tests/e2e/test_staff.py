@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import HQ
+from tests.conftest import ADMIN, HQ
 from tests.e2e.conftest import axe_violations, screenshot
 from tests.server import Server
 
@@ -303,7 +303,7 @@ def test_hq_picks_the_shelter_whose_roster_it_sees(page: Any, live_server: Serve
     """An hq token gets a shelter picker; choosing S02 shows S02's households."""
     arrive(live_server, {"name": "一番 花子"})
     arrive(live_server, {"name": "二番 太郎"}, shelter_id="S02")
-    sign_in(page, live_server, "test-admin-token")
+    sign_in(page, live_server, ADMIN)
     assert page.locator("#picker").is_visible()
     assert "一番 花子" in rows_text(page)
     page.select_option("#shelter-select", "S02")

@@ -37,7 +37,11 @@ SHELTERS = 3
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, Settings]]:
     path: Path = tmp_path_factory.mktemp("history") / "h.db"
-    config = Settings(database_url=f"sqlite:///{path}", admin_token="x", seed=False)
+    config = Settings(
+        database_url=f"sqlite:///{path}",
+        admin_token="unit-test-admin-token-0123456789abcdef",
+        seed=False,
+    )
     db = Database(config.database_url)
     bootstrap(db, config)
     yield db, config

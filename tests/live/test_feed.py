@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from shelter.app import create_app
+from shelter.config import Settings
 from tests.conftest import ADMIN, HQ, event, make_household
 
 
@@ -131,3 +133,49 @@ def test_needs_endpoint_is_for_hq_only(client: TestClient) -> None:
     """GET /api/v1/needs: hq 200, anyone else 401/403."""
     assert client.get("/api/v1/needs", headers=HQ).status_code == 200
     assert client.get("/api/v1/needs").status_code == 401
+
+
+def next_auth(ws: Any) -> dict[str, Any]:
+    while True:
+        message = receive(ws)
+        if message["type"] == "auth":
+            return message
+
+
+def test_a_revoked_hq_token_on_an_open_feed_stops_hq_data_at_once(client: TestClient) -> None:
+    """Signed in with an hq token made by `shelter token`, the feed is told the moment the
+    token is revoked (role null), before any other request of its."""
+    from shelter.auth import service as auth
+    from shelter.auth.schemas import Role
+    from shelter.db import Database
+
+    db: Database = client.app.state.db  # type: ignore[attr-defined]
+    with db.write() as session:
+        token, secret = auth.mint(session, role=Role.hq, shelter_id=None, label="wall screen")
+        token_id = token.id
+    with client.websocket_connect("/ws/occupancy") as ws:
+        receive(ws)
+        ws.send_text(json.dumps({"type": "auth", "token": secret}))
+        assert next_auth(ws)["role"] == "hq"
+        assert client.delete(f"/api/v1/tokens/{token_id}", headers=HQ).status_code == 204
+        assert next_auth(ws)["role"] is None
+
+
+def test_wrong_tokens_on_the_feed_are_throttled_per_address(database_url: str) -> None:
+    """After the address's allowance of failed sign-ins, the feed answers with retry_after
+    instead of checking more tokens; the admin token that worked before still works."""
+    settings = Settings(database_url=database_url, admin_token=ADMIN, rate_failed_auth="3/minute")
+    with (
+        TestClient(create_app(settings)) as client,
+        client.websocket_connect("/ws/occupancy") as ws,
+    ):
+        receive(ws)
+        ws.send_text(json.dumps({"type": "auth", "token": ADMIN}))
+        assert next_auth(ws)["role"] == "hq"
+        answers = []
+        for n in range(4):
+            ws.send_text(json.dumps({"type": "auth", "token": f"wrong-{n}"}))
+            answers.append(next_auth(ws))
+        assert [a.get("retry_after") is not None for a in answers] == [False] * 3 + [True]
+        ws.send_text(json.dumps({"type": "auth", "token": ADMIN}))
+        assert next_auth(ws)["role"] == "hq"

@@ -45,7 +45,10 @@ class Recorder:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[tuple[Database, Settings]]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'w.db'}", admin_token="x")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'w.db'}",
+        admin_token="unit-test-admin-token-0123456789abcdef",
+    )
     database = Database(settings.database_url)
     bootstrap(database, settings)  # the five seeded shelters, S01 to S05
     yield database, settings
