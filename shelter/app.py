@@ -22,7 +22,7 @@ from shelter.auth.router import router as tokens_router
 from shelter.bodies import BodyLimit
 from shelter.bootstrap import bootstrap
 from shelter.config import Settings
-from shelter.db import Database
+from shelter.db import Database, utcnow
 from shelter.events.router import router as events_router
 from shelter.headers import SafeHeaders
 from shelter.households import needs
@@ -82,7 +82,8 @@ async def _resync_loop(hub: Hub, db: Database, settings: Settings) -> None:
     while True:
         await asyncio.sleep(settings.live_resync_seconds)
         try:
-            hub.refresh(await run_in_threadpool(_all_statuses, db, settings))
+            read_from = utcnow()
+            hub.resync(await run_in_threadpool(_all_statuses, db, settings), read_from=read_from)
         except Exception:
             log.exception("live resync failed; trying again next period")
 

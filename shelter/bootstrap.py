@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from pathlib import Path
 
 from alembic import command
@@ -20,7 +19,6 @@ from shelter.tables import Meta
 from shelter.writes.path import Change, Unheard, WritePath, done
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SEED_FILE = "ashikita-shelters.csv"
 
 
 def alembic_config() -> Config:
@@ -37,17 +35,13 @@ def migrate(db: Database) -> None:
         command.upgrade(config, "head")
 
 
-def seed_csv() -> bytes:
-    return resources.files("shelter.shelters").joinpath("data", SEED_FILE).read_bytes()
-
-
 def first_start(session: Session, *, settings: Settings) -> Change[str | None]:
     """Seed once per database; answers a new admin token when one had to be made."""
     if session.get(Meta, "initialized_at") is not None:
         return done(None)
     seeded: frozenset[str] = frozenset()
     if settings.seed and shelters.count(session) == 0:
-        imported = shelters.import_csv(session, data=seed_csv(), open_new=True)
+        imported = shelters.import_csv(session, data=shelters.demo_csv(), open_new=True)
         result = imported.answer({})
         if result.skipped:
             raise RuntimeError(f"seed file rows skipped: {result.skipped}")

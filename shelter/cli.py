@@ -105,8 +105,16 @@ def import_file(args: argparse.Namespace) -> int:
     settings = _settings(args)
     path = _write_path(settings)
     data = Path(args.file).read_bytes()
-    result = path.run(functools.partial(service.import_csv, data=data, open_new=args.open))
+    result = path.run(
+        functools.partial(
+            service.import_csv, data=data, open_new=args.open, replace_demo=args.replace_demo
+        )
+    )
     print(f"created {result.created}, updated {result.updated}, skipped {len(result.skipped)}")
+    if result.removed:
+        print(f"removed the demo shelters {', '.join(result.removed)}")
+    if result.kept_demo:
+        print(f"kept the demo shelters {', '.join(result.kept_demo)}: people were checked in there")
     for skipped in result.skipped:
         print(f"  row {skipped.row}: {skipped.reason}")
     path.close()
@@ -209,6 +217,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--db", help=db_help)
     p.add_argument("--open", action="store_true", help="open the shelters it creates")
+    p.add_argument(
+        "--replace-demo",
+        action="store_true",
+        help="delete the five demo shelters the file does not name (unless people used them)",
+    )
     p.set_defaults(run=import_file)
 
     p = sub.add_parser("token", help="make a token (hq, or kiosk/staff for one shelter)")

@@ -46,6 +46,9 @@ export class LiveFeed {
 
   receive(message) {
     if (message.type === "snapshot") {
+      // A snapshot is the whole list: a shelter it does not name was removed.
+      const named = new Set(message.shelters.map((shelter) => shelter.id));
+      for (const id of [...this.shelters.keys()]) if (!named.has(id)) this.shelters.delete(id);
       for (const shelter of message.shelters) this.keep(shelter);
       this.accept(message);
       this.onStatus("live", this.lastLive);

@@ -39,6 +39,7 @@ from shelter.occupancy.schemas import Occupancy, ShelterStatus
 log = logging.getLogger("shelter.live")
 
 NEEDS_KEY = "\x00needs"  # a pending slot that never collides with a shelter id
+SNAPSHOT_KEY = "\x00snapshot"
 
 
 def _iso(moment: datetime) -> str:
@@ -251,6 +252,22 @@ class Hub:
         """Merge states read from the database; publishes only what is newer. Loop thread."""
         self._apply(list(statuses))
 
+    def resync(self, every: Iterable[ShelterStatus], *, read_from: datetime) -> None:
+        """Loop thread: ``every`` shelter the database held when a read that began at
+        ``read_from`` ran: merge them, and forget any this hub still shows that is gone (a
+        removal whose signal was missed). A shelter that changed after the read began may
+        just be newer than the read (created meanwhile), so it stays."""
+        statuses = list(every)
+        self._apply(statuses)
+        present = {status.id for status in statuses}
+        self.forget(
+            [
+                sid
+                for sid, status in self._state.items()
+                if sid not in present and status.updated_at < read_from
+            ]
+        )
+
     def _apply(self, statuses: list[ShelterStatus]) -> None:
         fresh = []
         for status in statuses:
@@ -358,6 +375,26 @@ class Hub:
                 subscriber.is_hq = False
                 subscriber.token_id = None
                 subscriber.offer("\x00auth", dumps({"type": "auth", "role": None}))
+
+    def removed(self, shelter_ids: Sequence[str]) -> None:
+        """These shelters were deleted (a demo list replaced). Any thread."""
+        self._on_loop(self.forget, list(shelter_ids))
+
+    def forget(self, shelter_ids: Sequence[str]) -> None:
+        """Loop thread: drop the shelters, and send every client a fresh snapshot (which
+        the pages take as the whole list) instead of updates for them."""
+        gone = [sid for sid in shelter_ids if sid in self._state]
+        if not gone:
+            return
+        for sid in gone:
+            del self._state[sid]
+            self._outbox.pop(sid, None)
+        self._snapshot = self._occupancy = None
+        snapshot = self.snapshot_message()
+        for subscriber in self._subscribers:
+            for sid in gone:
+                subscriber.pending.pop(sid, None)
+            subscriber.offer(SNAPSHOT_KEY, snapshot)
 
     def _on_loop(self, callback: Callable[..., None], *args: object) -> None:
         if self._loop is None or self._loop.is_closed():

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 import psycopg
 from sqlalchemy.engine.url import make_url
 
+from shelter.db import utcnow
 from shelter.live.hub import Hub
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.writes.notify import CHANNEL
@@ -55,7 +56,8 @@ async def listen(
                 conninfo(url), autocommit=True
             ) as conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
-                hub.refresh(await read_all())  # whatever was missed while away
+                read_from = utcnow()
+                hub.resync(await read_all(), read_from=read_from)  # what was missed while away
                 backoff = 0.2
                 if connected is not None:
                     connected.set()
@@ -79,17 +81,22 @@ async def _follow(
     while True:
         changed: set[str] = set()
         revoked: set[str] = set()
+        removed: set[str] = set()
         async for notify in conn.notifies(timeout=GATHER_SECONDS):
             try:
                 payload = json.loads(notify.payload)
                 if "revoked" in payload:
                     revoked.add(str(payload["revoked"]))
+                elif "removed" in payload:
+                    removed.add(str(payload["removed"]))
                 else:
                     changed.add(str(payload["shelter_id"]))
             except (ValueError, KeyError, TypeError):
                 log.warning("ignored a malformed notification")
         if revoked:
             hub.demote(sorted(revoked))
+        if removed:
+            hub.forget(sorted(removed))
         if changed:
             quiet = 0.0
             hub.refresh(await read_some(sorted(changed)))

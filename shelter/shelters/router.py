@@ -31,12 +31,17 @@ async def import_shelters(
     _: HqDep,
     writer: WriterDep,
     open_new: bool = Query(False, alias="open", description="Open the shelters it creates"),
+    replace_demo: bool = Query(
+        False, description="Delete the demo shelters the file does not name, if unused"
+    ),
 ) -> ImportResult:
     """Import a municipal standard open-data shelter list (UTF-8 or Shift_JIS CSV)."""
     body = await request.body()  # bounded by SHELTER_MAX_IMPORT_BYTES (bodies.py)
     if not body.strip():
         raise Invalid("The body is empty; send the CSV file as the request body.")
-    return await writer.run(service.import_csv, data=body, open_new=open_new)
+    return await writer.run(
+        service.import_csv, data=body, open_new=open_new, replace_demo=replace_demo
+    )
 
 
 @router.get("/{shelter_id}", responses={404: {"description": "Unknown shelter"}})

@@ -46,3 +46,9 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     skipped: list[SkippedRow]
+    removed: list[str] = Field(
+        default=[], description="Demo shelters deleted (replace_demo): not in the file, unused"
+    )
+    kept_demo: list[str] = Field(
+        default=[], description="Demo shelters not in the file that stay: people used them"
+    )

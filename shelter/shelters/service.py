@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
 
 from sqlmodel import Session, col, select
 
@@ -11,7 +12,7 @@ from shelter.errors import Conflict, Invalid, NotFound
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.shelters import opendata
 from shelter.shelters.schemas import ImportResult, ShelterCreate, ShelterUpdate, SkippedRow
-from shelter.tables import Shelter
+from shelter.tables import CountChange, Event, Household, Shelter, Token
 from shelter.writes.path import Change, Statuses, done
 
 _EDITABLE = ("name", "name_en", "address", "lat", "lon", "capacity", "open")
@@ -74,7 +75,47 @@ def update(session: Session, *, shelter_id: str, data: ShelterUpdate) -> Change[
     )
 
 
-def import_csv(session: Session, *, data: bytes, open_new: bool) -> Change[ImportResult]:
+DEMO_FILE = "ashikita-shelters.csv"
+
+
+def demo_csv() -> bytes:
+    """The five demo shelters a new database is seeded with (shelters/data/README.md)."""
+    return resources.files("shelter.shelters").joinpath("data", DEMO_FILE).read_bytes()
+
+
+def _in_use(session: Session, shelter_id: str) -> bool:
+    """Anything points at it: an event, a count change, a token, a household inside."""
+    for column in (
+        col(Event.shelter_id),
+        col(Event.moved_from),
+        col(CountChange.shelter_id),
+        col(Token.shelter_id),
+        col(Household.shelter_id),
+    ):
+        if session.exec(select(column).where(column == shelter_id).limit(1)).first():
+            return True
+    return False
+
+
+def _replace_demo(session: Session, keep: set[str]) -> tuple[list[str], list[str]]:
+    """Delete the demo shelters the town's list does not name and nobody has used."""
+    removed, kept = [], []
+    for row in opendata.parse_shelter_csv(demo_csv()).rows:
+        shelter = session.get(Shelter, row.id)
+        if row.id in keep or shelter is None:
+            continue
+        if _in_use(session, row.id):
+            kept.append(row.id)
+            continue
+        session.delete(shelter)
+        removed.append(row.id)
+    session.flush()
+    return removed, kept
+
+
+def import_csv(
+    session: Session, *, data: bytes, open_new: bool, replace_demo: bool = False
+) -> Change[ImportResult]:
     """Upsert every good row by ID; each row is its own savepoint, so a bad one leaves nothing."""
     try:
         parsed = opendata.parse_shelter_csv(data)
@@ -109,4 +150,10 @@ def import_csv(session: Session, *, data: bytes, open_new: bool) -> Change[Impor
         updated += not is_new
         touched.append(row.id)
     skipped.sort(key=lambda s: s.row)
-    return done(ImportResult(created=created, updated=updated, skipped=skipped), touched=touched)
+    removed, kept = (
+        _replace_demo(session, {r.id for r in parsed.rows}) if replace_demo else ([], [])
+    )
+    result = ImportResult(
+        created=created, updated=updated, skipped=skipped, removed=removed, kept_demo=kept
+    )
+    return done(result, touched=touched, removed=removed)

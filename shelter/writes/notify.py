@@ -2,7 +2,8 @@
 
 PostgreSQL delivers a NOTIFY when, and only if, its transaction commits, so a worker never
 hears of a change that rolled back. The payload names only what changed, never personal
-data: ``{"shelter_id", "version"}`` for a shelter, ``{"revoked": token_id}`` for a token.
+data: ``{"shelter_id", "version"}`` for a shelter, ``{"revoked": token_id}`` for a token,
+``{"removed": shelter_id}`` for a shelter deleted.
 The listening side is ``live/pgbridge.py``. On SQLite there is one process and no NOTIFY.
 """
 
@@ -21,13 +22,19 @@ _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
 
 def signal(
-    session: Session, statuses: Iterable[ShelterStatus], *, revoked: Iterable[str] = ()
+    session: Session,
+    statuses: Iterable[ShelterStatus],
+    *,
+    revoked: Iterable[str] = (),
+    removed: Iterable[str] = (),
 ) -> None:
-    """Queue one notification per changed shelter and revoked token; sent on commit."""
+    """Queue one notification per changed shelter, revoked token and removed shelter;
+    PostgreSQL sends them on commit."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return
     payloads = [json.dumps({"shelter_id": s.id, "version": s.version}) for s in statuses]
     payloads += [json.dumps({"revoked": token_id}) for token_id in revoked]
+    payloads += [json.dumps({"removed": shelter_id}) for shelter_id in removed]
     for payload in payloads:
         connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})

@@ -59,6 +59,8 @@ class Publisher(Protocol):
 
     def revoked(self, token_ids: Sequence[str]) -> None: ...
 
+    def removed(self, shelter_ids: Sequence[str]) -> None: ...
+
 
 class Unheard:
     """A publisher for a process with no live clients (the command line). Other workers
@@ -71,6 +73,9 @@ class Unheard:
         pass
 
     def revoked(self, token_ids: Sequence[str]) -> None:
+        pass
+
+    def removed(self, shelter_ids: Sequence[str]) -> None:
         pass
 
 
@@ -88,10 +93,17 @@ class Change(Generic[T_co]):
     needs: bool = False
     # Tokens revoked: live clients signed in with them lose what the token gave them.
     revoked: frozenset[str] = frozenset()
+    # Shelters deleted (a demo list replaced): live clients drop them.
+    removed: frozenset[str] = frozenset()
 
 
 def done(
-    value: T, *, touched: Iterable[str] = (), needs: bool = False, revoked: Iterable[str] = ()
+    value: T,
+    *,
+    touched: Iterable[str] = (),
+    needs: bool = False,
+    revoked: Iterable[str] = (),
+    removed: Iterable[str] = (),
 ) -> Change[T]:
     """A change whose answer is already known (it shows no shelter status)."""
     return Change(
@@ -99,6 +111,7 @@ def done(
         touched=frozenset(touched),
         needs=needs,
         revoked=frozenset(revoked),
+        removed=frozenset(removed),
     )
 
 
@@ -200,7 +213,8 @@ class WritePath:
             statuses = {status.id: status for status in read}
             changed = [statuses[sid] for sid in touched if sid in statuses]
             revoked = sorted(set().union(*(c.revoked for c in changes)))
-            notify.signal(session, changed, revoked=revoked)
+            removed = sorted(set().union(*(c.removed for c in changes)))
+            notify.signal(session, changed, revoked=revoked, removed=removed)
         # Committed. Publish before answering (see the module docstring).
         if changed:
             self._publisher.publish(changed)
@@ -208,6 +222,8 @@ class WritePath:
             self._publisher.needs_changed()
         if revoked:
             self._publisher.revoked(revoked)
+        if removed:
+            self._publisher.removed(removed)
         return [self._answer(outcome, statuses) for outcome in outcomes]
 
     @staticmethod

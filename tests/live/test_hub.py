@@ -229,3 +229,24 @@ def test_origin_must_be_the_service_itself_or_listed() -> None:
     assert not origin_allowed("https://evil.example", "shelter.example", [])
     assert origin_allowed("https://town.example", "shelter.example", ["https://town.example"])
     assert not origin_allowed("null", "shelter.example", [])
+
+
+def test_a_resync_forgets_a_removed_shelter_but_not_one_newer_than_the_read() -> None:
+    """A removal whose signal was missed goes at the next resync, as a fresh snapshot;
+    a shelter created after the read began (so absent from it) is kept."""
+
+    async def scenario(hub: Hub) -> None:
+        socket = FakeSocket()
+        hub.subscribe(socket.send_text, timeout=1)
+        hub.refresh([status("S01", 1), status("S02", 1)])
+        newer = status("S03", 1).model_copy(
+            update={"updated_at": datetime(2026, 12, 1, tzinfo=UTC)}
+        )
+        hub.refresh([newer])
+        hub.resync([status("S01", 1)], read_from=datetime(2026, 11, 30, tzinfo=UTC))
+        await asyncio.sleep(0.01)
+        assert sorted(hub.state()) == ["S01", "S03"]
+        snapshots = [m for m in socket.received if m["type"] == "snapshot"]
+        assert [s["id"] for s in snapshots[-1]["shelters"]] == ["S01", "S03"]  # type: ignore[index]
+
+    asyncio.run(running(scenario))

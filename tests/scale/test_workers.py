@@ -325,3 +325,30 @@ def test_a_postgresql_backup_mid_stream_holds_everything_acknowledged_before_it(
     finally:
         with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+
+
+def test_demo_shelters_replaced_through_one_worker_leave_every_workers_clients(
+    two_workers: tuple[Server, Server],
+) -> None:
+    """The removal rides the same NOTIFY: the other worker's clients get a snapshot
+    without the demo shelters, and its /occupancy no longer lists them."""
+    first, second = two_workers
+    town = "ID,名称,緯度,経度,想定収容人数\nT01,芦北町総合体育館,32.30,130.49,屋内500人\n"
+    with feed(second) as ws:
+        answer = httpx.post(
+            f"{first.base}/api/v1/shelters/import?open=true&replace_demo=true",
+            content=town.encode(),
+            headers={**HQ, "Content-Type": "text/csv"},
+        )
+        assert answer.json()["removed"] == ["S01", "S02", "S03", "S04", "S05"]
+        # What a page shows: a snapshot is the whole list, an update adds or changes one.
+        view = {f"S0{n}" for n in range(1, 6)}
+        deadline = time.monotonic() + 5
+        while view != {"T01"}:
+            message = json.loads(ws.recv(timeout=max(deadline - time.monotonic(), 0.01)))
+            if message["type"] == "snapshot":
+                view = {s["id"] for s in message["shelters"]}
+            elif message["type"] == "update":
+                view.add(message["shelter"]["id"])
+    listed = httpx.get(f"{second.base}/api/v1/occupancy").json()["shelters"]
+    assert [s["id"] for s in listed] == ["T01"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from shelter.cli import main
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.tables import Shelter
-from tests.conftest import HQ, NANAO_CSV, make_token
+from tests.conftest import HQ, NANAO_CSV, event, make_token
 
 CSV = {"Content-Type": "text/csv"}
 HEADER = "ID,名称,名称_英字,所在地_連結表記,緯度,経度,想定収容人数\n"
@@ -142,3 +143,44 @@ def test_the_import_command_reads_a_file_into_the_database(
     with db.reader() as session:
         assert len(session.exec(select(Shelter)).all()) == 79
     db.dispose()
+
+
+TOWN = (
+    "ID,名称,緯度,経度,想定収容人数\n"
+    "T01,芦北町総合体育館,32.30,130.49,屋内500人\n"
+    "T02,湯浦小学校,32.28,130.52,屋内250人\n"
+).encode()
+
+
+def test_importing_the_towns_list_can_replace_the_demo_shelters(client: TestClient) -> None:
+    """replace_demo deletes the five demo shelters the town's list does not name, except
+    one people already used (it keeps its history), and the live feed drops them."""
+    client.post("/api/v1/events", json=event("S02", headcount=2), headers=HQ)
+    with client.websocket_connect("/ws/occupancy") as ws:
+        assert len(json.loads(ws.receive_text())["shelters"]) == 5
+        result = post_csv(client, TOWN, "?open=true&replace_demo=true")
+        assert result["created"] == 2
+        assert result["removed"] == ["S01", "S03", "S04", "S05"]
+        assert result["kept_demo"] == ["S02"]
+        while (message := json.loads(ws.receive_text()))["type"] != "snapshot":
+            pass
+    assert [s["id"] for s in message["shelters"]] == ["S02", "T01", "T02"]
+    listed = [s["id"] for s in client.get("/api/v1/shelters").json()]
+    assert listed == ["S02", "T01", "T02"]
+    assert client.get("/api/v1/occupancy").json()["totals"]["occupancy"] == 2
+
+
+def test_the_import_command_replaces_the_demo_of_a_new_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`shelter migrate` seeds the demo; `shelter import --replace-demo` leaves the town's."""
+    db = f"sqlite:///{tmp_path / 'town.db'}"
+    town = tmp_path / "town.csv"
+    town.write_bytes(TOWN)
+    assert main(["migrate", "--db", db]) == 0
+    assert main(["import", str(town), "--db", db, "--open", "--replace-demo"]) == 0
+    assert "removed the demo shelters S01, S02, S03, S04, S05" in capsys.readouterr().out
+    database = Database(Settings(database_url=db).database_url)
+    with database.reader() as session:
+        assert sorted(session.exec(select(Shelter.id)).all()) == ["T01", "T02"]
+    database.dispose()

@@ -42,6 +42,9 @@ class Recorder:
     def revoked(self, token_ids: Sequence[str]) -> None:
         self.revocations.append(list(token_ids))
 
+    def removed(self, shelter_ids: Sequence[str]) -> None:
+        self.revocations.append(list(shelter_ids))
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[tuple[Database, Settings]]:
