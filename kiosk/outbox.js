@@ -139,12 +139,13 @@ export class Sync {
     // including what it deferred (too many unknown codes in one upload: not looked at).
     const answered = results.filter((item) => item.event_id && item.status !== "deferred");
     await this.outbox.remove(answered.map((item) => item.event_id));
-    this.delay = 0;
+    const deferred = answered.length < results.length;
+    if (!deferred) this.delay = 0; // deferred ones back off further each time
     this.lastSync = new Date();
     const sent = new Map(events.map((event) => [event.event_id, event]));
     this.onResults(answered.map((item) => ({ ...item, event: sent.get(item.event_id) })));
     // Deferred ones wait: the next upload meets the limit's 429 and its Retry-After.
-    return answered.length < results.length ? this.backoff(null) : {};
+    return deferred ? this.backoff(null) : {};
   }
 }
 

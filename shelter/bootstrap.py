@@ -41,7 +41,9 @@ def first_start(session: Session, *, settings: Settings) -> Change[str | None]:
         return done(None)
     seeded: frozenset[str] = frozenset()
     if settings.seed and shelters.count(session) == 0:
-        imported = shelters.import_csv(session, data=shelters.demo_csv(), open_new=True)
+        imported = shelters.import_csv(
+            session, parsed=shelters.read_list(shelters.demo_csv()), open_new=True
+        )
         result = imported.answer({})
         if result.skipped:
             raise RuntimeError(f"seed file rows skipped: {result.skipped}")

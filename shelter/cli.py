@@ -104,10 +104,10 @@ def import_file(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     path = _write_path(settings)
-    data = Path(args.file).read_bytes()
+    parsed = service.read_list(Path(args.file).read_bytes())
     result = path.run(
         functools.partial(
-            service.import_csv, data=data, open_new=args.open, replace_demo=args.replace_demo
+            service.import_csv, parsed=parsed, open_new=args.open, replace_demo=args.replace_demo
         )
     )
     print(f"created {result.created}, updated {result.updated}, skipped {len(result.skipped)}")

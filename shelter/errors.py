@@ -66,6 +66,13 @@ class Unauthorized(ShelterError):
         super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
 
 
+class Revoked(Unauthorized):
+    """A token that was real and is revoked: refused, but not a guess (its holder is known)."""
+
+    def __init__(self) -> None:
+        super().__init__("This token was revoked; ask HQ for a new one.")
+
+
 class Forbidden(ShelterError):
     status_code = 403
     code = "forbidden"

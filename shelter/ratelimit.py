@@ -62,9 +62,12 @@ class Limits:
         while len(self._good) > _KNOWN_GOOD:
             self._good.popitem(last=False)
 
-    def token_failed(self, token: str, client: str) -> None:
+    def token_failed(self, token: str, client: str, *, guess: bool = True) -> None:
+        """A token was refused; only a guess (not a revoked token still in use on some
+        device) counts against the address."""
         self._good.pop(token_key(token), None)
-        self.count(self.failed_auth, client)
+        if guess:
+            self.count(self.failed_auth, client)
 
     def ensure_allowed(self, item: RateLimitItem, *keys: str, what: str) -> None:
         """Refuse while any key is over its limit; counts nothing."""

@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shelter.auth import service as auth
 from shelter.deps import LimitsDep, SessionDep, SettingsDep
-from shelter.errors import Unauthorized
+from shelter.errors import Revoked, Unauthorized
 from shelter.ratelimit import client_key
 
 _bearer = HTTPBearer(auto_error=False, description="A token from HQ (kiosk, staff or hq)")
@@ -39,8 +39,8 @@ def get_optional_principal(
     limits.check_token(secret, client)
     try:
         principal = auth.authenticate(session, secret=secret, admin_token=settings.admin_token)
-    except Unauthorized:
-        limits.token_failed(secret, client)
+    except Unauthorized as refused:
+        limits.token_failed(secret, client, guess=not isinstance(refused, Revoked))
         raise
     limits.token_worked(secret)
     return principal

@@ -28,7 +28,7 @@ from shelter.auth.schemas import (
     TokenPublic,
 )
 from shelter.db import utcnow
-from shelter.errors import Forbidden, NotFound, Unauthorized
+from shelter.errors import Forbidden, NotFound, Revoked, Unauthorized
 from shelter.qr import qr_png
 from shelter.tables import Shelter, Token
 from shelter.writes.path import Change, done
@@ -37,8 +37,8 @@ ADMIN_ID = "admin"
 
 _T = Token.__table__  # type: ignore[attr-defined]
 # Every request with a token runs this, so it is built once and skips the ORM.
-_LIVE_TOKEN = select_rows(_T.c.id, _T.c.role, _T.c.shelter_id).where(
-    _T.c.token_hash == bindparam("hash"), _T.c.revoked_at.is_(None)
+_TOKEN = select_rows(_T.c.id, _T.c.role, _T.c.shelter_id, _T.c.revoked_at).where(
+    _T.c.token_hash == bindparam("hash")
 )
 
 
@@ -170,9 +170,11 @@ def heartbeat(session: Session, *, principal: Principal, data: Heartbeat) -> Cha
 def authenticate(session: Session, *, secret: str, admin_token: str | None) -> Principal:
     if admin_token and hmac.compare_digest(secret.encode(), admin_token.encode()):
         return Principal(token_id=ADMIN_ID, role=Role.hq, shelter_id=None)
-    row = session.connection().execute(_LIVE_TOKEN, {"hash": hash_token(secret)}).first()
+    row = session.connection().execute(_TOKEN, {"hash": hash_token(secret)}).first()
     if row is None:
         raise Unauthorized("Unknown or revoked token; ask HQ for a new one.")
+    if row.revoked_at is not None:
+        raise Revoked()
     return Principal(token_id=row.id, role=Role(row.role), shelter_id=row.shelter_id)
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from shelter.auth.deps import BearerDep
 from shelter.deps import LimitsDep, SettingsDep, WriterDep
-from shelter.errors import Unauthorized, UnknownPass
+from shelter.errors import Revoked, Unauthorized, UnknownPass
 from shelter.events import service
 from shelter.events.schemas import BatchResult, BatchStatus, EventBatch, EventIn, EventResult
 from shelter.ratelimit import client_key, token_key
@@ -51,8 +51,8 @@ async def post_event(
         limits.token_worked(token)
         limits.count(limits.unknown_pass, *keys)
         raise
-    except Unauthorized:
-        limits.token_failed(token, client)
+    except Unauthorized as refused:
+        limits.token_failed(token, client, guess=not isinstance(refused, Revoked))
         raise
     limits.token_worked(token)
     # Serialized once here; returning the model would make FastAPI validate it again.
@@ -79,13 +79,14 @@ async def post_batch(
     """Upload an offline kiosk's queue; each event is applied, a duplicate, or rejected alone."""
     keys, client = _keys(token), client_key(request)
     limits.check_token(token, client)
-    limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
+    # No 429 for the whole upload: with the allowance spent, its pass codes come back
+    # deferred (not looked up) and its walk-ins are still counted.
     guesses = limits.remaining(limits.unknown_pass, *keys)
     job = service.upload(settings, raw=batch.events, token=token, guesses=guesses)
     try:
         result = await writer.run_job(job)
-    except Unauthorized:
-        limits.token_failed(token, client)
+    except Unauthorized as refused:
+        limits.token_failed(token, client, guess=not isinstance(refused, Revoked))
         raise
     limits.token_worked(token)
     misses = sum(1 for item in result.results if item.code == UnknownPass.code)

@@ -194,6 +194,8 @@ class Hub:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state: dict[str, ShelterStatus] = {}
+        # When this hub took each shelter's newest state (a resync compares with it).
+        self._received: dict[str, datetime] = {}
         self._subscribers: set[Subscriber] = set()
         self._snapshot: str | None = None
         self._occupancy: tuple[str, str] | None = None
@@ -255,16 +257,16 @@ class Hub:
     def resync(self, every: Iterable[ShelterStatus], *, read_from: datetime) -> None:
         """Loop thread: ``every`` shelter the database held when a read that began at
         ``read_from`` ran: merge them, and forget any this hub still shows that is gone (a
-        removal whose signal was missed). A shelter that changed after the read began may
-        just be newer than the read (created meanwhile), so it stays."""
+        removal whose signal was missed). A shelter this hub heard of after the read began
+        may just be newer than the read (created meanwhile), so it stays."""
         statuses = list(every)
         self._apply(statuses)
         present = {status.id for status in statuses}
         self.forget(
             [
                 sid
-                for sid, status in self._state.items()
-                if sid not in present and status.updated_at < read_from
+                for sid in self._state
+                if sid not in present and self._received.get(sid, read_from) < read_from
             ]
         )
 
@@ -275,6 +277,7 @@ class Hub:
             if known is not None and known.version >= status.version:
                 continue  # stale or already delivered: the highest version wins
             self._state[status.id] = status
+            self._received[status.id] = utcnow()
             fresh.append(status)
         if not fresh:
             return
@@ -388,6 +391,7 @@ class Hub:
             return
         for sid in gone:
             del self._state[sid]
+            self._received.pop(sid, None)
             self._outbox.pop(sid, None)
         self._snapshot = self._occupancy = None
         snapshot = self.snapshot_message()

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from shelter.auth import service as auth
 from shelter.config import Settings
 from shelter.db import Database
-from shelter.errors import ShelterError, TooManyRequests
+from shelter.errors import Revoked, ShelterError, TooManyRequests
 from shelter.live.fastpath import direct_writer, release_handshake
 from shelter.live.hub import NEEDS_KEY, Hub, Subscriber, dumps
 from shelter.ratelimit import Limits, client_key
@@ -163,9 +163,10 @@ async def _understand(
         except TooManyRequests as refused:
             answer["retry_after"] = int((refused.headers or {}).get("Retry-After", "60"))
         else:
-            principal = await _authenticate(state.db, state.settings, token)
-            if principal is None:
-                limits.token_failed(token, client)
+            try:
+                principal = await _authenticate(state.db, state.settings, token)
+            except ShelterError as refused:
+                limits.token_failed(token, client, guess=not isinstance(refused, Revoked))
             else:
                 limits.token_worked(token)
     subscriber.is_hq = principal is not None and principal.is_hq
@@ -180,12 +181,9 @@ async def _understand(
         hub.mark_needs_dirty()
 
 
-async def _authenticate(db: Database, settings: Settings, token: str) -> auth.Principal | None:
+async def _authenticate(db: Database, settings: Settings, token: str) -> auth.Principal:
     def check() -> auth.Principal:
         with db.reader() as session:
             return auth.authenticate(session, secret=token, admin_token=settings.admin_token)
 
-    try:
-        return await run_in_threadpool(check)
-    except ShelterError:
-        return None
+    return await run_in_threadpool(check)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from shelter.auth.deps import HqDep
 from shelter.deps import SessionDep, SettingsDep, WriterDep
@@ -39,8 +40,9 @@ async def import_shelters(
     body = await request.body()  # bounded by SHELTER_MAX_IMPORT_BYTES (bodies.py)
     if not body.strip():
         raise Invalid("The body is empty; send the CSV file as the request body.")
+    parsed = await run_in_threadpool(service.read_list, body)
     return await writer.run(
-        service.import_csv, data=body, open_new=open_new, replace_demo=replace_demo
+        service.import_csv, parsed=parsed, open_new=open_new, replace_demo=replace_demo
     )
 
 

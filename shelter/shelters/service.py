@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from shelter.db import utcnow
@@ -13,6 +14,7 @@ from shelter.occupancy.schemas import ShelterStatus
 from shelter.shelters import opendata
 from shelter.shelters.schemas import ImportResult, ShelterCreate, ShelterUpdate, SkippedRow
 from shelter.tables import CountChange, Event, Household, Shelter, Token
+from shelter.writes import locks
 from shelter.writes.path import Change, Statuses, done
 
 _EDITABLE = ("name", "name_en", "address", "lat", "lon", "capacity", "open")
@@ -57,6 +59,9 @@ def _apply(shelter: Shelter, changes: dict[str, object]) -> bool:
 
 def update(session: Session, *, shelter_id: str, data: ShelterUpdate) -> Change[ShelterStatus]:
     """Change what is given; a change that changes nothing is not published."""
+    # Locked before it is read: a check-in on another worker must not bump the version
+    # between this read and this write (both would publish the same version).
+    locks.take(session, [shelter_id])
     shelter = get(session, shelter_id)
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
@@ -100,7 +105,7 @@ def _in_use(session: Session, shelter_id: str) -> bool:
 def _replace_demo(session: Session, keep: set[str]) -> tuple[list[str], list[str]]:
     """Delete the demo shelters the town's list does not name and nobody has used."""
     removed, kept = [], []
-    for row in opendata.parse_shelter_csv(demo_csv()).rows:
+    for row in read_list(demo_csv()).rows:
         shelter = session.get(Shelter, row.id)
         if row.id in keep or shelter is None:
             continue
@@ -113,14 +118,22 @@ def _replace_demo(session: Session, keep: set[str]) -> tuple[list[str], list[str
     return removed, kept
 
 
-def import_csv(
-    session: Session, *, data: bytes, open_new: bool, replace_demo: bool = False
-) -> Change[ImportResult]:
-    """Upsert every good row by ID; each row is its own savepoint, so a bad one leaves nothing."""
+def read_list(data: bytes) -> opendata.ParsedList:
+    """A municipal open-data shelter list, parsed (before any write: a big file must not
+    hold up check-ins while it is read)."""
     try:
-        parsed = opendata.parse_shelter_csv(data)
+        return opendata.parse_shelter_csv(data)
     except opendata.OpenDataError as exc:
         raise Invalid(str(exc)) from exc
+
+
+def import_csv(
+    session: Session, *, parsed: opendata.ParsedList, open_new: bool, replace_demo: bool = False
+) -> Change[ImportResult]:
+    """Upsert every good row by ID; each row is its own savepoint, so a bad one leaves nothing."""
+    # Every row the file names, locked in the one order before any is changed: a check-in
+    # on another worker then waits, and versions never collide (writes/locks.py).
+    locks.take(session, [row.id for row in parsed.rows])
     created = updated = 0
     skipped = [SkippedRow(row=s.row, reason=s.reason) for s in parsed.skipped]
     touched: list[str] = []
@@ -143,6 +156,8 @@ def import_csv(
                 elif not _apply(shelter, fields):
                     continue
                 session.flush()
+        except OperationalError:
+            raise  # the transaction itself is lost (a deadlock): the writer runs it again
         except Exception as exc:  # a database refusal of one row must not sink the file
             skipped.append(SkippedRow(row=row.row, reason=f"could not be stored: {exc}"))
             continue

@@ -31,8 +31,13 @@ _LOCK = (
 _HELD = "shelter_locks"
 
 
-def take(session: Session, shelter_ids: Iterable[str | None]) -> None:
-    """Lock these shelters' rows for the rest of the transaction, in id order."""
+def take(session: Session, shelter_ids: Iterable[str | None], *, up_front: bool = False) -> None:
+    """Lock these shelters' rows for the rest of the transaction, in id order.
+
+    Only the group's up-front locks (taken outside any savepoint) are remembered: a lock
+    taken inside a work's savepoint is released if that work is refused, so it is asked
+    for again next time (locking a row this transaction holds is free).
+    """
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         return
@@ -40,4 +45,5 @@ def take(session: Session, shelter_ids: Iterable[str | None]) -> None:
     wanted = sorted({sid for sid in shelter_ids if sid is not None} - held)
     if wanted:
         connection.execute(_LOCK, {"ids": wanted})
-        held.update(wanted)
+        if up_front:
+            held.update(wanted)

@@ -202,9 +202,8 @@ class WritePath:
         outcomes: list[Change[Any] | BaseException] = []
         with self._db.write() as session:
             if not self._db.is_sqlite:  # one writer at a time there: nothing to lock
-                locks.take(
-                    session, [sid for job in jobs if job.shelters for sid in job.shelters(session)]
-                )
+                named = [sid for job in jobs if job.shelters for sid in job.shelters(session)]
+                locks.take(session, named, up_front=True)
             outcomes = [isolated(session, job.work) for job in jobs]
             changes = [c for c in outcomes if isinstance(c, Change)]
             touched = sorted(set().union(*(c.touched for c in changes)))

@@ -18,13 +18,13 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel import Session
 
-from shelter.writes.path import Change, Job, WritePath
+from shelter.writes.path import Change, Job, Result, WritePath
 
 log = logging.getLogger("shelter.writes")
 
@@ -94,18 +94,24 @@ class GroupWriter:
                     self._queue.put(None)  # stop after this group
                     break
                 group.append(queued)
-            self._commit(group)
+            # A request cancelled while it waited (its client went away, a shutdown) is
+            # dropped unrun: it was never acknowledged, and a resend with the same id is
+            # applied then. Once running, a future can no longer be cancelled.
+            group = [q for q in group if q.future.set_running_or_notify_cancel()]
+            if group:
+                self._commit(group)
 
     def _commit(self, group: list[_Queued]) -> None:
         try:
             results = self._path.commit([queued.job for queued in group])
-        except BaseException as exc:  # the commit itself failed: nothing was stored
+        except Exception as exc:  # the commit itself failed: nothing was stored
             log.error("group commit of %d requests failed: %s", len(group), type(exc).__name__)
-            for queued in group:
-                queued.future.set_exception(exc)
-            return
+            results = [Result(error=exc) for _ in group]
         for queued, result in zip(group, results, strict=True):
-            if result.error is not None:
-                queued.future.set_exception(result.error)
-            else:
-                queued.future.set_result(result.value)
+            try:
+                if result.error is not None:
+                    queued.future.set_exception(result.error)
+                else:
+                    queued.future.set_result(result.value)
+            except InvalidStateError:  # already settled: nothing may stop this thread
+                log.warning("a write's answer had nowhere to go")

@@ -239,11 +239,11 @@ def test_a_resync_forgets_a_removed_shelter_but_not_one_newer_than_the_read() ->
         socket = FakeSocket()
         hub.subscribe(socket.send_text, timeout=1)
         hub.refresh([status("S01", 1), status("S02", 1)])
-        newer = status("S03", 1).model_copy(
-            update={"updated_at": datetime(2026, 12, 1, tzinfo=UTC)}
-        )
-        hub.refresh([newer])
-        hub.resync([status("S01", 1)], read_from=datetime(2026, 11, 30, tzinfo=UTC))
+        await asyncio.sleep(0.01)
+        read_from = datetime.now(UTC)  # the resync's read begins; S03 is created meanwhile
+        await asyncio.sleep(0.01)
+        hub.refresh([status("S03", 1)])
+        hub.resync([status("S01", 1)], read_from=read_from)
         await asyncio.sleep(0.01)
         assert sorted(hub.state()) == ["S01", "S03"]
         snapshots = [m for m in socket.received if m["type"] == "snapshot"]

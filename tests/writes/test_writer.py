@@ -203,3 +203,23 @@ def test_a_commit_that_fails_fails_every_request_of_its_group(
     finally:
         writer.stop()
     assert occupancy(database)["S01"] == 0
+
+
+def test_a_request_cancelled_while_queued_is_dropped_and_the_writer_goes_on(
+    db: tuple[Database, Settings],
+) -> None:
+    """Its client went away before the group ran: it is not applied (never acknowledged),
+    the others in its group are answered, and later writes still go through."""
+    database, settings = db
+    writer = GroupWriter(WritePath(database, settings, Recorder()))
+    gone = writer.submit(Job(add_people("S03", 5)))
+    kept = writer.submit(Job(add_people("S03", 1)))
+    assert gone.cancel()
+    writer.start()
+    try:
+        assert kept.result(timeout=10).occupancy == 1
+        later = writer.submit(Job(add_people("S03", 2)))
+        assert later.result(timeout=10).occupancy == 3
+    finally:
+        writer.stop()
+    assert occupancy(database)["S03"] == 3
