@@ -19,7 +19,7 @@ export const FIELD_WORDS = {
     member: (n) => `${n}人目`,
     name: "名前",
     kana: "ふりがな",
-    birthYear: "生まれた年（西暦）",
+    birthYear: "生まれた年（1948 や 昭和23）",
     sex: "性別",
     sexes: { "": "答えない", female: "女性", male: "男性", other: "その他" },
     needs: "配慮が必要なこと",
@@ -38,7 +38,7 @@ export const FIELD_WORDS = {
     member: (n) => `Person ${n}`,
     name: "Name",
     kana: "Name in kana (reading)",
-    birthYear: "Year of birth",
+    birthYear: "Year of birth (1948, or 昭和23)",
     sex: "Sex",
     sexes: { "": "Prefer not to say", female: "Female", male: "Male", other: "Other" },
     needs: "Needs special care",
@@ -92,7 +92,7 @@ function memberFieldset(member, index, { words, onRemove, nameAutocomplete = "of
     { maxlength: "100", autocomplete: index === 0 ? nameAutocomplete : "off" }, index === 0);
   if (index === 0) name.setAttribute("aria-required", "true");
   text("kana", words.kana, { maxlength: "100" });
-  text("birthYear", words.birthYear, { inputmode: "numeric", maxlength: "4" });
+  text("birthYear", words.birthYear, { maxlength: "12" });
   const choices = { ...words.sexes };
   if (member.sex && !(member.sex in choices)) choices[member.sex] = member.sex; // keep what was recorded
   const sex = html("select", { id: id("sex") },
@@ -292,11 +292,12 @@ function householdBody(members, { pets, language, phone, stay, consent }) {
   const count = Number.parseInt(folded(pets || "0"), 10);
   return {
     members: namedMembers(members).map((member) => {
-      const year = Number.parseInt(folded(member.birthYear), 10);
+      // Sent as typed (1948, 昭和23, S23, 平成元年): the server reads every form, one rule.
+      const year = folded(member.birthYear);
       return {
         name: folded(member.name),
         name_kana: folded(member.kana) || null,
-        birth_year: Number.isFinite(year) ? year : null,
+        birth_year: year || null,
         sex: member.sex || null,
         needs: [...member.needs],
       };

@@ -46,7 +46,7 @@ const easy = {
   member: (n) => `${n}にんめ`,
   name: "なまえ",
   kana: "なまえの よみかた（ひらがな）",
-  birthYear: "うまれた とし",
+  birthYear: "うまれた とし（1948 や しょうわ23）",
   sex: "せいべつ",
   sexes: { "": "いわない", female: "おんな", male: "おとこ", other: "そのほか" },
   needs: "てつだって ほしい こと",

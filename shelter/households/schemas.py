@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from shelter.households.eras import western_year
 from shelter.tables import Origin
 from shelter.text import Line, RequiredLine
 
@@ -33,12 +35,20 @@ class Stay(StrEnum):
     relatives = "relatives"
 
 
+# A request may send a number or the text a person typed (昭和23); what is kept is an int.
+BirthYear = Annotated[int | None, BeforeValidator(western_year)]
+
+
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: RequiredLine = Field(max_length=100, examples=["芦北 花子"])
     name_kana: Line | None = Field(default=None, max_length=100, examples=["あしきた はなこ"])
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_year: BirthYear = Field(
+        default=None,
+        description="Western (1948) or Japanese era (昭和23, S23, 平成元年); stored as Western",
+        examples=[1948, "昭和23"],
+    )
     sex: Line | None = Field(default=None, max_length=20)
     needs: list[Need] = Field(default_factory=list, max_length=len(Need))
 

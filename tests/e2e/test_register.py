@@ -163,3 +163,32 @@ def test_the_saved_card_has_a_large_qr_and_names_its_code_for_screen_readers(
     box = result.position
     assert box.top_right.x - box.top_left.x > 250
     assert result.text in phone.locator("#card").get_attribute("alt")
+
+
+def test_a_year_of_birth_in_a_japanese_era_is_kept_as_the_western_year(
+    phone: Any, live_server: Server, tmp_path: Path
+) -> None:
+    """昭和23 (and S23, full width) is 1948; a year in the future is refused in words that
+    name the field, and nothing is registered until it is fixed."""
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.fill("#m0-name", "芦北 花子")
+    phone.fill("#m0-birthYear", "2099")
+    phone.click("#submit")
+    error = phone.locator("#error")
+    error.wait_for()
+    phone.wait_for_function("document.getElementById('error').textContent.length > 0")
+    assert "生まれた年" in error.inner_text()
+    screenshot(phone, "register-future-year")
+    phone.fill("#m0-birthYear", "昭和23")
+    phone.click("#add-member")
+    phone.fill("#m1-name", "芦北 太郎")
+    phone.fill("#m1-birthYear", "Ｓ２３")
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    phone.wait_for_function("document.getElementById('card').naturalWidth === 600")
+    (code,) = [r.text for r in zxingcpp.read_barcodes(saved_card(phone, tmp_path))]
+    check_in(live_server, code)
+    roster = httpx.get(f"{live_server.base}/api/v1/shelters/S01/roster", headers=HQ).json()
+    (entry,) = roster["entries"]
+    assert [m["birth_year"] for m in entry["members"]] == [1948, 1948]
