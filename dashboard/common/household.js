@@ -23,6 +23,7 @@ export const FIELD_WORDS = {
     sex: "性別",
     sexes: { "": "答えない", female: "女性", male: "男性", other: "その他" },
     needs: "配慮が必要なこと",
+    moreSummary: (n) => `ふりがな・生まれた年・性別・配慮（任意）${n ? `　配慮 ${n}件` : ""}`,
     needNames: PAGES.ja.needNames,
     addMember: "＋ 家族を追加",
     removeMember: (n) => `${n}人目を削除`,
@@ -42,6 +43,7 @@ export const FIELD_WORDS = {
     sex: "Sex",
     sexes: { "": "Prefer not to say", female: "Female", male: "Male", other: "Other" },
     needs: "Needs special care",
+    moreSummary: (n) => `Kana, year of birth, sex, needs (optional)${n ? ` · ${n} needs` : ""}`,
     needNames: PAGES.en.needNames,
     addMember: "+ Add a person",
     removeMember: (n) => `Remove person ${n}`,
@@ -76,20 +78,23 @@ function tag(words, required) {
 
 // One member's fieldset, bound to ``member`` (edits write straight into it). ``onRemove``
 // is called for every member but the first, who is the only one that must have a name.
-function memberFieldset(member, index, { words, onRemove, nameAutocomplete = "off" }) {
+function memberFieldset(member, index, { words, onRemove, nameAutocomplete = "off", compactNeeds = false }) {
   const id = (name) => `m${index}-${name}`;
   const box = html("fieldset", { class: "member", "data-index": String(index) },
     html("legend", {}, words.member(index + 1)));
-  const text = (name, label, attributes, required = false) => {
+  // On a phone, everything but the name sits behind one line per person until opened:
+  // with ten boxes of needs each, a family of three used to be a very long page.
+  const more = compactNeeds ? html("div", { class: "more-fields" }) : box;
+  const text = (name, label, attributes, required = false, into = more) => {
     const input = html("input", { id: id(name), autocomplete: "off", ...attributes });
     input.value = member[name];
     input.addEventListener("input", () => { member[name] = input.value; });
-    box.append(html("div", { class: "field" },
+    into.append(html("div", { class: "field" },
       html("label", { for: id(name) }, label, tag(words, required)), input));
     return input;
   };
   const name = text("name", words.name,
-    { maxlength: "100", autocomplete: index === 0 ? nameAutocomplete : "off" }, index === 0);
+    { maxlength: "100", autocomplete: index === 0 ? nameAutocomplete : "off" }, index === 0, box);
   if (index === 0) name.setAttribute("aria-required", "true");
   text("kana", words.kana, { maxlength: "100" });
   text("birthYear", words.birthYear, { maxlength: "12" });
@@ -99,7 +104,7 @@ function memberFieldset(member, index, { words, onRemove, nameAutocomplete = "of
     ...Object.entries(choices).map(([value, label]) => html("option", { value }, label)));
   sex.value = member.sex;
   sex.addEventListener("change", () => { member.sex = sex.value; });
-  box.append(html("div", { class: "field" },
+  more.append(html("div", { class: "field" },
     html("label", { for: id("sex") }, words.sex, tag(words, false)), sex));
   const needs = html("div", { class: "choices" });
   for (const need of NEEDS) {
@@ -111,8 +116,19 @@ function memberFieldset(member, index, { words, onRemove, nameAutocomplete = "of
     });
     needs.append(html("label", { class: "choice", for: id(`need-${need}`) }, check, words.needNames[need]));
   }
-  box.append(html("fieldset", { class: "field" },
+  more.append(html("fieldset", { class: "field" },
     html("legend", {}, words.needs, tag(words, false)), needs));
+  if (compactNeeds) {
+    const summary = html("summary", { id: id("more-toggle"), class: "more-toggle" });
+    const show = () => {
+      summary.textContent = words.moreSummary(member.needs.size);
+    };
+    more.addEventListener("change", show);
+    show();
+    const details = html("details", { class: "more" }, summary, more);
+    details.open = Boolean(member.kana || member.birthYear || member.sex || member.needs.size);
+    box.append(details);
+  }
   if (index > 0 && onRemove) {
     const remove = html("button", { type: "button", class: "remove" }, words.removeMember(index + 1));
     remove.addEventListener("click", () => onRemove(index));
@@ -123,13 +139,15 @@ function memberFieldset(member, index, { words, onRemove, nameAutocomplete = "of
 
 // The form on a page. ``size`` adds the household size (the desk corrects records that
 // counted people with no name), ``narrow`` keeps the single fields narrow on a wide
-// screen, ``notAsked`` offers "(not asked)" as the language. ``onMembersChange`` is called
+// screen, ``notAsked`` offers "(not asked)" as the language, ``compactNeeds`` folds each
+// member's fields but the name behind one line (a phone). ``onMembersChange`` is called
 // when a member is added or removed, or a name is typed.
 export class HouseholdForm {
   constructor({
     size = false, narrow = false, notAsked = false, nameAutocomplete = "off",
-    phoneAutocomplete = "off", onMembersChange = () => {},
+    phoneAutocomplete = "off", onMembersChange = () => {}, compactNeeds = false,
   } = {}) {
+    this.compactNeeds = compactNeeds;
     this.notAsked = notAsked;
     this.nameAutocomplete = nameAutocomplete;
     this.onMembersChange = onMembersChange;
@@ -233,6 +251,7 @@ export class HouseholdForm {
   renderMembers() {
     this.box.replaceChildren(...this.members.map((member, index) => memberFieldset(member, index, {
       words: this.words, onRemove: (at) => this.remove(at), nameAutocomplete: this.nameAutocomplete,
+      compactNeeds: this.compactNeeds,
     })));
   }
 

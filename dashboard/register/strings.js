@@ -26,13 +26,17 @@ const ja = {
   done: "登録できました。これがあなたの避難所パスです",
   doneHelp: "画像を保存するか印刷して、避難所の受付で見せてください。スマートフォンがなくても、印刷した紙で受付できます。",
   cardTitle: "避難所パス",
-  cardHousehold: (name, n) => (n > 1 ? `${name} さん ほか${n - 1}人` : `${name} さん`),
+  cardPeople: (n) => `世帯 ${n}人`,
+  cardMore: (n) => `ほか ${n}人`,
   cardCode: "パスの番号",
   cardNote: "受付でこのQRコードを見せてください",
   save: "画像を保存",
   print: "印刷する",
   again: "別の世帯を登録する",
   passAlt: (code) => `避難所パスのQRコード。番号 ${code}`,
+  kept: "この端末に保存してあるパスです。閉じても、次に開くとまた表示されます。",
+  forget: "この端末からパスを消す",
+  forgotten: "この端末からパスを消しました。",
 };
 
 const easy = {
@@ -77,11 +81,18 @@ const easy = {
   done: "とうろく できました。これが あなたの パスです",
   doneHelp: "がぞうを ほぞん するか、いんさつ して、ひなんじょで みせて ください。",
   cardTitle: "ひなんじょ パス",
+  cardPeople: (n) => `かぞく ${n}にん`,
+  cardMore: (n) => `ほか ${n}にん`,
   cardCode: "パスの ばんごう",
   cardNote: "うけつけで この QR コードを みせて ください",
   save: "がぞうを ほぞん",
   print: "いんさつ",
   again: "ほかの かぞくを とうろく",
+  moreSummary: (n) => `ふりがな・うまれた とし・せいべつ・てつだって ほしい こと${n ? `（${n}こ）` : ""}`,
+  kept: "この でんわに ほぞん して ある パスです。つぎに ひらいても でます。",
+  forget: "この でんわから パスを けす",
+  forgotten: "この でんわから パスを けしました。",
+  passAlt: (code) => `ひなんじょ パスの QR コード。ばんごう ${code}`,
 };
 
 const en = {
@@ -109,13 +120,17 @@ const en = {
   done: "Registered. This is your shelter pass",
   doneHelp: "Save the image or print it, and show it at the shelter entrance. A printed pass works without a phone.",
   cardTitle: "Shelter pass",
-  cardHousehold: (name, n) => (n > 1 ? `${name} and ${n - 1} more` : name),
+  cardPeople: (n) => `Household of ${n}`,
+  cardMore: (n) => `and ${n} more`,
   cardCode: "Pass code",
   cardNote: "Show this QR code at the shelter entrance",
   save: "Save image",
   print: "Print",
   again: "Register another household",
   passAlt: (code) => `Shelter pass QR code, number ${code}`,
+  kept: "This pass is kept on this device: it shows again the next time you open this page.",
+  forget: "Remove the pass from this device",
+  forgotten: "The pass was removed from this device.",
 };
 
 export const STRINGS = { ja, easy, en };

@@ -53,6 +53,7 @@ def test_a_household_registers_and_its_saved_card_scans_as_its_pass(
     phone.goto(live_server.base + "/register")
     phone.wait_for_selector("body[data-ready]")
     phone.fill("#m0-name", "芦北 花子")
+    phone.click("#m0-more-toggle")  # all but the name fold behind one line on a phone
     phone.fill("#m0-kana", "あしきた はなこ")
     phone.fill("#m0-birthYear", "１９４８")  # full-width, as a Japanese keyboard types it
     phone.select_option("#m0-sex", "female")
@@ -60,6 +61,7 @@ def test_a_household_registers_and_its_saved_card_scans_as_its_pass(
     phone.check("#m0-need-elderly")
     phone.click("#add-member")
     phone.fill("#m1-name", "芦北 太郎")
+    phone.click("#m1-more-toggle")
     phone.check("#m1-need-infant")
     phone.fill("#pets", "1")
     phone.fill("#phone", "０９６６-８２-２５１１")
@@ -173,6 +175,7 @@ def test_a_year_of_birth_in_a_japanese_era_is_kept_as_the_western_year(
     phone.goto(live_server.base + "/register")
     phone.wait_for_selector("body[data-ready]")
     phone.fill("#m0-name", "芦北 花子")
+    phone.click("#m0-more-toggle")
     phone.fill("#m0-birthYear", "2099")
     phone.click("#submit")
     error = phone.locator("#error")
@@ -183,6 +186,7 @@ def test_a_year_of_birth_in_a_japanese_era_is_kept_as_the_western_year(
     phone.fill("#m0-birthYear", "昭和23")
     phone.click("#add-member")
     phone.fill("#m1-name", "芦北 太郎")
+    phone.click("#m1-more-toggle")
     phone.fill("#m1-birthYear", "Ｓ２３")
     phone.click("#submit")
     phone.wait_for_selector("#done:not([hidden])")
@@ -192,3 +196,92 @@ def test_a_year_of_birth_in_a_japanese_era_is_kept_as_the_western_year(
     roster = httpx.get(f"{live_server.base}/api/v1/shelters/S01/roster", headers=HQ).json()
     (entry,) = roster["entries"]
     assert [m["birth_year"] for m in entry["members"]] == [1948, 1948]
+
+
+def test_the_pass_is_kept_on_the_device_until_the_household_removes_it(
+    phone: Any, live_server: Server, tmp_path: Path
+) -> None:
+    """Closed or reloaded, the page shows the same pass again (it still scans); the remove
+    button takes it off the device and the form comes back."""
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.fill("#m0-name", "湯浦 次郎")
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    phone.wait_for_function("document.getElementById('card').naturalWidth === 600")
+    (first,) = [r.text for r in zxingcpp.read_barcodes(saved_card(phone, tmp_path))]
+    phone.reload()
+    phone.wait_for_selector("body[data-ready]")
+    phone.wait_for_selector("#done:not([hidden])")
+    phone.wait_for_function("document.getElementById('card').naturalWidth === 600")
+    (again,) = [r.text for r in zxingcpp.read_barcodes(saved_card(phone, tmp_path))]
+    assert again == first
+    assert "保存" in phone.locator("#kept").inner_text()
+    screenshot(phone, "register-kept-pass")
+    phone.click("#forget")
+    phone.wait_for_selector("#form:not([hidden])")
+    phone.reload()
+    phone.wait_for_selector("body[data-ready]")
+    assert phone.locator("#done").is_hidden()
+    assert check_in(live_server, first)["people"] == 1
+
+
+def test_the_card_lists_every_name_and_the_easy_card_is_in_kana(
+    phone: Any, live_server: Server
+) -> None:
+    """The card drawn on the device names each member (the server's public card stays
+    nameless); in やさしい日本語 its own words are hiragana and katakana only."""
+    names = ["芦北 花子", "芦北 太郎", "芦北 一郎"]
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    phone.click('#languages button[data-lang="easy"]')
+    for index, name in enumerate(names):
+        if index:
+            phone.click("#add-member")
+        phone.fill(f"#m{index}-name", name)
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
+    phone.wait_for_function("document.getElementById('card').naturalWidth === 600")
+    # Every text the page draws on the card, while it draws it again in easy Japanese.
+    texts = phone.evaluate(
+        """async () => {
+            const pause = () => new Promise((resolve) => setTimeout(resolve, 600));
+            document.querySelector('#languages button[data-lang="ja"]').click();
+            await pause();
+            const seen = [];
+            const original = CanvasRenderingContext2D.prototype.fillText;
+            CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+                seen.push(String(text));
+                return original.call(this, text, ...rest);
+            };
+            document.querySelector('#languages button[data-lang="easy"]').click();
+            await pause();
+            CanvasRenderingContext2D.prototype.fillText = original;
+            return seen;
+        }"""
+    )
+    assert all(name in texts for name in names), texts
+    assert "かぞく 3にん" in texts
+    own_words = [text for text in texts if text not in names]
+    kanji = [t for t in own_words if any("\u4e00" <= ch <= "\u9fff" for ch in t)]
+    assert kanji == [], kanji
+    screenshot(phone, "register-card-easy")
+
+
+def test_a_family_of_three_fits_in_about_two_phone_screens(phone: Any, live_server: Server) -> None:
+    """All but the name fold behind one line per person: three members and the household
+    fields are at most two and a half 844 px screens; a need is one tap away, and is sent."""
+    phone.goto(live_server.base + "/register")
+    phone.wait_for_selector("body[data-ready]")
+    for index in range(3):
+        if index:
+            phone.click("#add-member")
+        phone.fill(f"#m{index}-name", f"芦北 {index}")
+    height = phone.evaluate("document.documentElement.scrollHeight")
+    assert height <= 2.5 * 844, height
+    screenshot(phone, "register-family-of-three")
+    phone.click("#m2-more-toggle")
+    phone.check("#m2-need-wheelchair")
+    assert "1" in phone.locator("#m2-more-toggle").inner_text()
+    phone.click("#submit")
+    phone.wait_for_selector("#done:not([hidden])")
