@@ -63,3 +63,39 @@ def test_typed_keys_never_glue_onto_the_next_scanner_read(
     until(tablet, "document.getElementById('result-title').textContent.includes('入所 3人')")
     screenshot(tablet, "kiosk-door-typed-then-scanned")
     no_serious_axe(tablet, "after a typed code and a scan")
+
+
+def font_px(page: Any, selector: str) -> float:
+    size: str = page.evaluate(
+        f"getComputedStyle(document.querySelector({selector!r})).fontSize"
+    )
+    return float(size.removesuffix("px"))
+
+
+def test_the_outcome_is_readable_from_two_metres(
+    tablet: Any, kiosk_server: tuple[Server, str]
+) -> None:
+    """On a 1024×768 tablet the count and 入所 / 退所 / the refusal are at least 48 px."""
+    server, _ = kiosk_server
+    code = register(server, 4)
+    enrol(tablet, server)
+    wedge_scan(tablet, code)
+    tablet.wait_for_selector('#result[data-tone="ok"]')
+    assert "入所 4人" in result_title(tablet)
+    assert font_px(tablet, "#result-title") >= 48
+    screenshot(tablet, "kiosk-door-large-result")
+    no_serious_axe(tablet, "checked in")
+
+    tablet.click("#mode-out")
+    tablet.locator("#mode-out").blur()
+    wedge_scan(tablet, code)
+    until(tablet, "document.getElementById('result-title').textContent.includes('退所 4人')")
+    assert font_px(tablet, "#result-title") >= 48
+
+    wedge_scan(tablet, "0000000000000000ZZZZ")  # nobody holds it
+    tablet.wait_for_selector('#result[data-tone="error"]')
+    assert font_px(tablet, "#result-title") >= 48
+    box = tablet.locator("#result-title").bounding_box()
+    assert box["x"] + box["width"] <= LANDSCAPE["width"]
+    screenshot(tablet, "kiosk-door-large-refusal")
+    no_serious_axe(tablet, "refused")
