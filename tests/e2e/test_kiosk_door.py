@@ -99,3 +99,47 @@ def test_the_outcome_is_readable_from_two_metres(
     assert box["x"] + box["width"] <= LANDSCAPE["width"]
     screenshot(tablet, "kiosk-door-large-refusal")
     no_serious_axe(tablet, "refused")
+
+
+def refusing(status: int, body: str) -> Any:
+    """A route handler: the server refuses the scan with this status and body."""
+
+    def refuse(route: Any) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=status, body=body, content_type="application/json")
+        else:
+            route.continue_()
+
+    return refuse
+
+
+def test_refusals_are_shown_in_the_kiosks_words_never_the_servers_english(
+    tablet: Any, kiosk_server: tuple[Server, str]
+) -> None:
+    """A 409 conflict and a 422 invalid read in Japanese, in the panel and the recent list."""
+    server, _ = kiosk_server
+    enrol(tablet, server)
+    answers = {
+        "conflict": (409, "Event conflicts with a later event for this household"),
+        "invalid": (422, "Value error, pass_code: String should match pattern"),
+    }
+    expected = {
+        "conflict": "記録が食い違っています",
+        "invalid": "パスの番号が正しくありません",
+    }
+    for code, (status, english) in answers.items():
+        body = f'{{"detail": "{english}", "code": "{code}"}}'
+
+        tablet.route("**/api/v1/events", refusing(status, body))
+        wedge_scan(tablet, register(server, 1))
+        until(tablet, f"document.getElementById('result-title').textContent === {expected[code]!r}")
+        panel = tablet.locator("#result").inner_text()
+        row = tablet.locator("#recent-list li").first
+        assert row.get_attribute("data-status") == "rejected"
+        state = row.locator(".state").inner_text()
+        assert state == f"受付不可 · {expected[code]}"
+        for shown in (panel, state):
+            assert not re.search(r"[A-Za-z]{3,}", shown), shown  # no English at all
+        screenshot(tablet, f"kiosk-door-refused-{code}")
+        no_serious_axe(tablet, code)
+        tablet.unroute("**/api/v1/events")
