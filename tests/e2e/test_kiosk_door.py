@@ -143,3 +143,37 @@ def test_refusals_are_shown_in_the_kiosks_words_never_the_servers_english(
         screenshot(tablet, f"kiosk-door-refused-{code}")
         no_serious_axe(tablet, code)
         tablet.unroute("**/api/v1/events")
+
+
+def assert_pass_dialog_fits(page: Any, viewport: dict[str, int]) -> None:
+    fits = page.evaluate(
+        "(() => { const d = document.getElementById('pass');"
+        " return [d.scrollHeight, d.clientHeight, d.scrollWidth, d.clientWidth]; })()"
+    )
+    assert fits[0] <= fits[1] and fits[2] <= fits[3], f"the dialog scrolls: {fits}"
+    for button in ("#pass-print", "#pass-close"):
+        box = page.locator(button).bounding_box()
+        assert box is not None, button
+        assert box["x"] >= 0 and box["y"] >= 0, (button, box)
+        assert box["x"] + box["width"] <= viewport["width"], (button, box, viewport)
+        assert box["y"] + box["height"] <= viewport["height"], (button, box, viewport)
+
+
+def test_the_walk_in_pass_dialog_fits_a_tablet_either_way_up(
+    tablet: Any, kiosk_server: tuple[Server, str]
+) -> None:
+    """On 1024×768 and 768×1024 the pass and its 印刷する / 閉じる show with no scrolling."""
+    server, _ = kiosk_server
+    enrol(tablet, server)
+    tablet.click("#walkin-open")
+    tablet.click("#walkin-more")
+    tablet.click("#walkin-go")
+    tablet.wait_for_selector("dialog#pass[open]")
+    until(tablet, "document.getElementById('pass-image').naturalWidth > 0")
+    for name, viewport in (("landscape", LANDSCAPE), ("portrait", PORTRAIT)):
+        tablet.set_viewport_size(viewport)
+        assert_pass_dialog_fits(tablet, viewport)
+        screenshot(tablet, f"kiosk-door-pass-{name}")
+        no_serious_axe(tablet, f"pass dialog, {name}")
+    tablet.click("#pass-close")
+    assert tablet.locator("dialog#pass[open]").count() == 0
