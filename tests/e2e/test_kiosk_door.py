@@ -177,3 +177,31 @@ def test_the_walk_in_pass_dialog_fits_a_tablet_either_way_up(
         no_serious_axe(tablet, f"pass dialog, {name}")
     tablet.click("#pass-close")
     assert tablet.locator("dialog#pass[open]").count() == 0
+
+
+def test_offline_after_a_reload_the_header_shows_the_last_known_count(
+    tablet: Any, kiosk_server: tuple[Server, str]
+) -> None:
+    """Reloaded offline, the header still names the shelter and its count, marked 最終確認 HH:MM."""
+    server, _ = kiosk_server
+    code = register(server, 3)
+    enrol(tablet, server)
+    until(tablet, "navigator.serviceWorker.controller !== null")
+    wedge_scan(tablet, code)
+    tablet.wait_for_selector('#result[data-tone="ok"]')
+    until(tablet, "document.getElementById('inside').textContent.startsWith('3 /')")
+    assert tablet.locator("#as-of").is_hidden()  # live: nothing to mark
+
+    tablet.context.set_offline(True)
+    tablet.reload()  # the service worker serves the page; the feed cannot connect
+    tablet.wait_for_selector("#desk:not([hidden])")
+    until(tablet, "document.getElementById('status').dataset.state !== 'live'")
+    assert "佐敷地区避難所" in tablet.locator("#shelter-name").inner_text()
+    assert tablet.locator("#inside").inner_text() == "3 / 300 人"
+    assert re.fullmatch(r"最終確認 \d\d:\d\d", tablet.locator("#as-of").inner_text())
+    screenshot(tablet, "kiosk-door-offline-last-known")
+    no_serious_axe(tablet, "offline, last known")
+
+    tablet.click('#languages button[data-lang="en"]')
+    assert re.fullmatch(r"as of \d\d:\d\d", tablet.locator("#as-of").inner_text())
+    assert tablet.locator("#inside").inner_text() == "3 / 300 people"
