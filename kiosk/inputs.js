@@ -31,6 +31,8 @@ function toggleCamera() {
   return state.camera.start();
 }
 
+let wedge = null;
+
 // ``onModeChange``: the whole page speaks of the new mode (kiosk.js draws it again).
 export function bindInputs({ onModeChange }) {
   for (const mode of ["in", "out"]) {
@@ -46,6 +48,7 @@ export function bindInputs({ onModeChange }) {
     const value = $("manual-code").value;
     if (value.trim()) onScan(value, "manual");
     $("manual-code").value = "";
+    if (wedge) wedge.clear(); // what was typed here never joins the next scan
   });
   $("camera-toggle").addEventListener("click", toggleCamera);
   $("enrol-scan").addEventListener("click", toggleCamera);
@@ -59,5 +62,5 @@ export function bindInputs({ onModeChange }) {
     state.cameraState = "insecure";
     renderCamera();
   }
-  listenForWedge(onScan, { enabled: () => !$("walkin").open && !$("pass").open });
+  wedge = listenForWedge(onScan, { enabled: () => !$("walkin").open && !$("pass").open });
 }

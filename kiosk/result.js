@@ -69,6 +69,10 @@ export function resultFromAnswer(answer, kind) {
 const REFUSAL_DETAILS = new Map([
   ["unknown_pass", (w) => w.unknownPassDetail],
   ["forbidden", ""],
+  ["conflict", (w) => w.askStaffDetail],
+  ["not_found", (w) => w.askStaffDetail],
+  ["too_large", (w) => w.askStaffDetail],
+  ["bad_request", (w) => w.askStaffDetail],
 ]);
 
 export function refusal(code) {

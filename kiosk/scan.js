@@ -6,7 +6,7 @@ import { ApiError, apiJson, uuid } from "../dashboard/common/api.js";
 import { $ } from "../dashboard/common/dom.js";
 import { wire } from "./outbox.js";
 import { state } from "./state.js";
-import { renderHeader, renderSync } from "./header.js";
+import { keepLastKnown, renderHeader, renderSync } from "./header.js";
 import { refusal, resultFromAnswer, show } from "./result.js";
 import { remember, updateRecent } from "./recent.js";
 import { showPass } from "./pass.js";
@@ -89,6 +89,7 @@ export async function record(event, { walkIn = false } = {}) {
   state.sync.lastSync = new Date();
   renderSync();
   state.feed.keep(answer.shelter);
+  keepLastKnown();
   renderHeader();
   updateRecent(event.event_id, { status: "applied", newPass: walkIn ? answer.pass_code : null });
   if (walkIn) {

@@ -23,24 +23,35 @@ function typing(target) {
     (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 }
 
+// What a person types by hand never joins a scan: in a text field the buffer holds only
+// the current burst (a pause longer than a scanner's restarts it), the buffer restarts when
+// the keys move to another element (a partial code left in a field, then a scan with no
+// field focused), and the returned clear() empties it (after the typed code is sent).
 export function listenForWedge(onScan, { enabled = () => true } = {}) {
   let buffer = "";
   let last = 0;
   let burst = true;
+  let from = null; // the element the buffered keys went to
+  const clear = () => {
+    buffer = "";
+    burst = true;
+    from = null;
+  };
   document.addEventListener("keydown", (event) => {
     if (!enabled()) return;
     const now = performance.now();
-    if (now - last > FORGET_MS) {
-      buffer = "";
-      burst = true;
+    const gap = now - last;
+    if (gap > FORGET_MS || event.target !== from) clear();
+    else if (buffer && gap > BURST_MS) {
+      if (typing(event.target)) clear(); // a person's key: a scan may start from here
+      else burst = false;
     }
-    if (buffer && now - last > BURST_MS) burst = false;
     last = now;
+    from = event.target;
     if (event.code === "Enter" || event.code === "NumpadEnter") {
       const code = buffer;
       const wasBurst = burst;
-      buffer = "";
-      burst = true;
+      clear();
       if (code.length >= SHORTEST && (wasBurst || !typing(event.target))) {
         event.preventDefault();
         event.stopPropagation();
@@ -54,6 +65,7 @@ export function listenForWedge(onScan, { enabled = () => true } = {}) {
     buffer += character;
     if (!typing(event.target)) event.preventDefault();
   }, true);
+  return { clear };
 }
 
 // The camera: the browser's own BarcodeDetector where it has one for QR codes, else the
