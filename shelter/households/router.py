@@ -210,6 +210,7 @@ async def merge_households(
             principal=principal,
             household_id=household_id,
             from_household_id=data.from_household_id,
+            same=[(pair.from_, pair.into) for pair in data.same],
         )
     )
 

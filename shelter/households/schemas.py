@@ -91,6 +91,15 @@ class HouseholdUpdate(HouseholdCreate):
         return self
 
 
+class SamePerson(BaseModel):
+    """One member of the other record who is the same person as one of the kept record's."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: int = Field(alias="from", ge=0, lt=30, description="Index in the other record")
+    into: int = Field(ge=0, lt=30, description="Index in the kept record")
+
+
 class MergeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -99,6 +108,20 @@ class MergeRequest(BaseModel):
         max_length=32,
         description="The other record of the same household; it is merged into this one",
     )
+    same: list[SamePerson] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Members of the other record who are the same person as a member of this "
+        "one: they are not listed or counted again (the kept member takes the details it lacks)",
+    )
+
+    @model_validator(mode="after")
+    def _one_to_one(self) -> MergeRequest:
+        froms = [pair.from_ for pair in self.same]
+        intos = [pair.into for pair in self.same]
+        if len(set(froms)) != len(froms) or len(set(intos)) != len(intos):
+            raise ValueError("same: each member may be matched with only one other member")
+        return self
 
 
 class PassSheetRequest(BaseModel):

@@ -1,0 +1,46 @@
+"""The staff desk's issue #13 work in a real browser: merging the same person once, ..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import axe_violations, screenshot
+from tests.e2e.test_staff import arrive, occupancy, roster, row, sign_in, token, until
+from tests.server import Server
+
+
+def test_merge_lists_and_counts_the_same_person_once(axe_page: Any, live_server: Server) -> None:
+    """A duplicate of the mother, matched in the dialog, merges into her family of 3 as 3."""
+    page = axe_page
+    family = arrive(
+        live_server,
+        {"name": "芦北 花子", "needs": ["elderly"]},
+        {"name": "芦北 一郎"},
+        {"name": "芦北 次郎"},
+        consent_safety_info=True,
+    )
+    again = arrive(live_server, {"name": "芦北 花子", "birth_year": 1948})
+    assert occupancy(live_server) == 4
+    sign_in(page, live_server, token(live_server))
+    row(page, "芦北 一郎").locator('button[data-action="merge"]').click()
+    page.wait_for_selector("#merge-dialog[open]")
+    page.select_option("#merge-keep", family)
+    page.select_option("#merge-from", again)
+    page.click("#merge-next")
+    what = page.locator("#merge-what")
+    assert "4 人として数えられます" in what.inner_text()
+    page.select_option("#merge-same-0", "0")
+    text = what.inner_text()
+    assert "名簿に載る人：芦北 花子、芦北 一郎、芦北 次郎" in text
+    assert "3 人として数えられます" in text
+    assert "同意：なしになります" in page.locator("#merge-what li[data-consent]").inner_text()
+    screenshot(page, "staff-merge-same-person")
+    assert axe_violations(page) == []
+    page.click("#merge-do")
+    until(page, "document.querySelectorAll('#rows tr').length === 1")
+    assert row(page, "芦北 一郎").locator("td.people").inner_text() == "3 人"
+    (entry,) = roster(live_server)["entries"]
+    assert [m["name"] for m in entry["members"]] == ["芦北 花子", "芦北 一郎", "芦北 次郎"]
+    assert entry["members"][0]["birth_year"] == 1948
+    assert (entry["size"], entry["consent_safety_info"]) == (3, False)
+    assert occupancy(live_server) == 3
