@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -68,6 +68,21 @@ class HouseholdCreate(BaseModel):
     consent_safety_info: bool = Field(
         default=False, description="May 安否 (safety) information be given to those who ask"
     )
+    size: int | None = Field(
+        default=None,
+        ge=1,
+        le=30,
+        description="Staff and hq only: how many people, when more than the names given (a "
+        "family of 5 with two names now). Default, and always from home: the number of members.",
+    )
+
+    @model_validator(mode="after")
+    def _size_covers_members(self) -> Self:
+        if self.size is not None and self.size < len(self.members):
+            raise ValueError(
+                f"size {self.size} is fewer than the {len(self.members)} members listed"
+            )
+        return self
 
 
 class HouseholdUpdate(HouseholdCreate):
@@ -81,14 +96,6 @@ class HouseholdUpdate(HouseholdCreate):
         "some gave names). Default: the number of members; for a record that had no details "
         "(a walk-in or a pre-printed pass), never fewer than the people it already counted.",
     )
-
-    @model_validator(mode="after")
-    def _size_covers_members(self) -> HouseholdUpdate:
-        if self.size is not None and self.size < len(self.members):
-            raise ValueError(
-                f"size {self.size} is fewer than the {len(self.members)} members listed"
-            )
-        return self
 
 
 class SamePerson(BaseModel):

@@ -73,9 +73,14 @@ def register(
 ) -> Change[HouseholdCreated]:
     """A new household and its pass; staff and hq registering on someone's behalf are audited."""
     on_behalf = principal is not None and principal.role in (Role.staff, Role.hq)
+    if data.size is not None and not on_behalf:
+        raise Invalid(
+            "size: only staff and hq may register more people than the names given; "
+            "list everyone's name instead."
+        )
     household = _new_household(
         session,
-        size=len(data.members),
+        size=data.size if data.size is not None else len(data.members),
         pets=data.pets,
         language=data.language,
         phone=data.phone,

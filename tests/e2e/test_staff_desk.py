@@ -1,4 +1,4 @@
-"""The staff desk's issue #13 work in a real browser: merging the same person once, ..."""
+"""The staff desk's issue #13 work in a real browser: merges, headcounts at the door, ..."""
 
 from __future__ import annotations
 
@@ -44,3 +44,27 @@ def test_merge_lists_and_counts_the_same_person_once(axe_page: Any, live_server:
     assert entry["members"][0]["birth_year"] == 1948
     assert (entry["size"], entry["consent_safety_info"]) == (3, False)
     assert occupancy(live_server) == 3
+
+
+def test_register_at_the_door_counts_more_people_than_names(
+    axe_page: Any, live_server: Server
+) -> None:
+    """A family of 5 with two names now: the desk sends size 5 and the check-in counts 5."""
+    page = axe_page
+    sign_in(page, live_server, token(live_server))
+    page.click("#register")
+    page.fill("#m0-name", "吉尾 春子")
+    page.click("#add-member")
+    page.fill("#m1-name", "吉尾 夏男")
+    assert page.locator("#size").is_visible()
+    assert page.input_value("#size") == "2"
+    page.fill("#size", "5")
+    screenshot(page, "staff-register-size")
+    assert axe_violations(page) == []
+    # By keyboard: a click right after a full-page screenshot misses on a phone-sized page.
+    page.locator("#form-submit").press("Enter")
+    page.wait_for_selector("#done-view:not([hidden])")
+    until(page, "document.getElementById('announcer').textContent.includes('吉尾 春子')")
+    assert occupancy(live_server) == 5
+    (entry,) = roster(live_server)["entries"]
+    assert (entry["size"], entry["present"], len(entry["members"])) == (5, 5, 2)
