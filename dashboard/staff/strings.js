@@ -109,6 +109,16 @@ const ja = {
   mergeSame: "2つの違う記録を選んでください。",
   mergeNone: "統合できる別の記録が名簿にありません。",
   merged: (keep) => `「${keep}」に統合しました。`,
+  // who left today
+  departuresTitle: "今日出た人（退所・他の避難所へ移動）",
+  departuresLoad: "今日出た人を表示",
+  departuresSummary: (households, people) => `${households} 世帯・${people} 人が今日出ました。`,
+  departuresNone: "今日はまだ誰も出ていません。",
+  colTime: "時刻",
+  colWhere: "どこへ",
+  checkedOut: "退所",
+  movedTo: (id) => `${id} へ移動`,
+  erasedName: "消去済み",
   // erase
   eraseTitle: "個人情報を消去しますか",
   eraseWhat: (who, n) => [
@@ -235,6 +245,15 @@ const en = {
   mergeSame: "Choose two different records.",
   mergeNone: "There is no other record in the roster to merge.",
   merged: (keep) => `Merged into "${keep}".`,
+  departuresTitle: "Who left today (checked out or moved to another shelter)",
+  departuresLoad: "Show who left today",
+  departuresSummary: (households, people) => `${households} households, ${people} people left today.`,
+  departuresNone: "Nobody has left today yet.",
+  colTime: "Time",
+  colWhere: "Where to",
+  checkedOut: "Checked out",
+  movedTo: (id) => `Moved to ${id}`,
+  erasedName: "Erased",
   eraseTitle: "Erase personal data?",
   eraseWhat: (who, n) => [
     `The names, kana, years of birth, sex, special care needs and phone of the household "${who}" are erased.`,

@@ -9,11 +9,12 @@ from starlette.concurrency import run_in_threadpool
 from shelter.auth.deps import HqDep, OptionalPrincipalDep, PrincipalDep
 from shelter.deps import LimitsDep, SessionDep, SettingsDep, WriterDep
 from shelter.errors import UnknownPass
-from shelter.households import cards, service
+from shelter.households import cards, departures, service
 from shelter.households.needs import breakdown
 from shelter.households.roster import read as read_roster
 from shelter.households.roster import to_csv as roster_csv
 from shelter.households.schemas import (
+    Departures,
     HouseholdCreate,
     HouseholdCreated,
     HouseholdRecord,
@@ -251,6 +252,26 @@ async def roster(
             headers=headers,
         )
     return Response(data.model_dump_json(), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/shelters/{shelter_id}/departures",
+    response_model=Departures,
+    responses={404: {"description": "Unknown shelter"}},
+)
+async def shelter_departures(
+    shelter_id: str,
+    principal: PrincipalDep,
+    writer: WriterDep,
+    date: date | None = None,
+) -> Response:
+    """Who left the shelter on a day (Japan time, default today): check-outs and moves away,
+    with times (staff of that shelter, hq; audited like the roster)."""
+    day = date or departures.today_in_japan()
+    data = await writer.run(
+        departures.read, principal=principal, shelter_id=shelter_id, day=day, purpose="json"
+    )
+    return Response(data.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
 @router.get("/needs")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import date as date_type
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -212,3 +213,26 @@ class NeedsBreakdown(BaseModel):
 
     as_of: datetime
     shelters: dict[str, ShelterNeeds]
+
+
+class Departure(BaseModel):
+    """One check-out or move away from a shelter."""
+
+    at: datetime = Field(description="When it happened, in Japan time (+09:00)")
+    kind: Literal["checked_out", "moved"]
+    to_shelter_id: str | None = Field(description="Where a move went")
+    people: int = Field(description="How many of the household left")
+    household_id: str
+    pass_code: str
+    anonymous: bool
+    size: int
+    erased: bool = Field(description="Its personal data was erased")
+    members: list[MemberPublic]
+
+
+class Departures(BaseModel):
+    shelter_id: str
+    date: date_type = Field(description="The day, in Japan time")
+    households: int
+    people: int
+    entries: list[Departure]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import axe_violations, screenshot
-from tests.e2e.test_staff import arrive, occupancy, roster, row, sign_in, token, until
+from tests.e2e.test_staff import arrive, event, occupancy, roster, row, sign_in, token, until
 from tests.server import Server
 
 
@@ -68,3 +68,28 @@ def test_register_at_the_door_counts_more_people_than_names(
     assert occupancy(live_server) == 5
     (entry,) = roster(live_server)["entries"]
     assert (entry["size"], entry["present"], len(entry["members"])) == (5, 5, 2)
+
+
+def test_who_left_today_is_listed_with_japan_times(axe_page: Any, live_server: Server) -> None:
+    """A check-out and a move to S02 today show under the roster, with times in Japan time."""
+    page = axe_page
+    left = arrive(live_server, {"name": "出口 一"})
+    arrive(live_server, {"name": "残留 二"})
+    moved = arrive(live_server, {"name": "移動 三"}, {"name": "移動 四"})
+    codes = {h["household_id"]: h["pass_code"] for h in roster(live_server)["entries"]}
+    event(live_server, "S01", kind="check_out", pass_code=codes[left])
+    event(live_server, "S02", pass_code=codes[moved])
+    sign_in(page, live_server, token(live_server))
+    page.click("#departures-load")
+    until(page, "document.querySelectorAll('#departure-rows tr').length === 2")
+    rows = page.locator("#departure-rows").inner_text()
+    assert "出口 一" in rows and "退所" in rows
+    assert "移動 三、移動 四" in rows and "S02 へ移動" in rows
+    assert "残留 二" not in rows
+    assert "2 世帯・3 人" in page.locator("#departures-summary").inner_text()
+    shown = page.locator("#departure-rows time").first.inner_text()
+    at = page.locator("#departure-rows time").first.get_attribute("datetime")
+    assert at.endswith("+09:00") and shown == at[11:16]
+    page.locator("#departures").scroll_into_view_if_needed()
+    screenshot(page, "staff-departures")
+    assert axe_violations(page) == []
