@@ -240,14 +240,18 @@ async def roster(
     principal: PrincipalDep,
     writer: WriterDep,
     format: Literal["json", "csv"] = "json",
+    lang: Literal["ja", "en"] = "ja",
 ) -> Response:
-    """Who is in the shelter now, with members and needs (staff of that shelter, hq)."""
+    """Who is in the shelter now, with members and needs (staff of that shelter, hq).
+
+    The CSV has Japanese headers and need names, times in Japan time (+09:00); ``lang=en``
+    gives the English headers and need codes."""
     data = await writer.run(read_roster, principal=principal, shelter_id=shelter_id, purpose=format)
     headers = dict(NO_STORE)
     if format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="roster-{shelter_id}.csv"'
         return Response(
-            roster_csv(data).encode("utf-8"),
+            roster_csv(data, lang).encode("utf-8"),
             media_type="text/csv; charset=utf-8",
             headers=headers,
         )

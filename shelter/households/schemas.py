@@ -164,6 +164,7 @@ class RosterEntry(BaseModel):
     phone: str | None
     stay: Stay | None = None
     consent_safety_info: bool = False
+    erased: bool = Field(default=False, description="Its personal data was erased")
     members: list[MemberPublic]
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
 from typing import Any
 
+import httpx
+
+from tests.conftest import HQ
 from tests.e2e.conftest import axe_violations, screenshot
 from tests.e2e.test_staff import arrive, event, occupancy, roster, row, sign_in, token, until
 from tests.server import Server
@@ -93,3 +99,35 @@ def test_who_left_today_is_listed_with_japan_times(axe_page: Any, live_server: S
     page.locator("#departures").scroll_into_view_if_needed()
     screenshot(page, "staff-departures")
     assert axe_violations(page) == []
+
+
+def test_the_roster_csv_is_in_japanese_with_japan_times(
+    browser: Any, live_server: Server, tmp_path: Path
+) -> None:
+    """The desk's CSV has Japanese headers and need names, +09:00 times, 消去済み for erased."""
+    kept = arrive(live_server, {"name": "芦北 花子", "needs": ["wheelchair"]})
+    erased = arrive(live_server, {"name": "白石 消子"})
+    response = httpx.delete(f"{live_server.base}/api/v1/households/{erased}", headers=HQ)
+    assert response.status_code == 204 and kept
+    context = browser.new_context(
+        locale="ja-JP",
+        accept_downloads=True,
+        bypass_csp=True,
+        viewport={"width": 390, "height": 844},
+    )
+    page = context.new_page()
+    sign_in(page, live_server, token(live_server))
+    with page.expect_download() as download:
+        page.click("#csv")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    until(page, "document.getElementById('notice').textContent !== ''")
+    screenshot(page, "staff-csv-japanese")
+    violations = axe_violations(page)
+    context.close()
+    table = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    by_name = {row["名前"]: row for row in table}
+    assert by_name["芦北 花子"]["配慮が必要なこと"] == "車いす"
+    assert by_name["芦北 花子"]["入所時刻"].endswith("+09:00")
+    assert "(消去済み)" in by_name
+    assert violations == []
