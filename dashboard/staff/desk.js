@@ -22,6 +22,7 @@ export const state = {
   done: null,
   merge: null,
   erase: null,
+  departures: null, // {shelterId, data} once staff asked who left today
 };
 
 export function t() {

@@ -22,7 +22,7 @@ function autoSize() {
 }
 
 function syncSize() {
-  if (state.form && state.form.mode === "edit" && !state.form.sizeTouched) $("size").value = String(autoSize());
+  if (state.form && !state.form.sizeTouched) $("size").value = String(autoSize());
 }
 
 export function renderFormLabels() {
@@ -38,7 +38,7 @@ export function renderForm() {
   $("form-help").textContent = form.mode === "register" ? words.registerHelp : form.anonymous ? words.attachHelp : "";
   $("form-help").hidden = !$("form-help").textContent;
   $("form-submit").textContent = form.mode === "register" ? words.saveRegister : words.saveEdit;
-  $("size-field").hidden = form.mode !== "edit";
+  $("size-field").hidden = false;
   household.render(words);
 }
 
@@ -96,7 +96,9 @@ async function submitForm(event) {
   const words = t();
   const data = household.bodyToSend($("form-error"));
   if (!data) return;
-  if (form.mode === "edit") {
+  {
+    // Registering at the door, the size may be more than the names given ("a family of 5,
+    // two names now"); correcting, it may keep people counted without names.
     const size = Number.parseInt(folded($("size").value), 10);
     if (Number.isFinite(size)) {
       if (size < data.members.length) {

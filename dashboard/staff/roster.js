@@ -126,7 +126,7 @@ export function renderRoster() {
 async function downloadCsv() {
   const words = t();
   try {
-    const response = await callForResponse(`/shelters/${encodeURIComponent(state.shelterId)}/roster?format=csv`);
+    const response = await callForResponse(`/shelters/${encodeURIComponent(state.shelterId)}/roster?format=csv&lang=${state.lang === "en" ? "en" : "ja"}`);
     const blob = await response.blob();
     const url = URL.createObjectURL(blob);
     const now = new Date();

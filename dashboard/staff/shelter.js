@@ -6,6 +6,7 @@ import { LiveFeed } from "../common/feed.js";
 import { state, t } from "./desk.js";
 import { rememberShelter } from "./session.js";
 import { loadRoster, refreshSoon, renderRoster } from "./roster.js";
+import { forgetDepartures, renderDepartures } from "./departures.js";
 
 export const feed = new LiveFeed({
   onState: (changed) => {
@@ -22,10 +23,12 @@ function currentShelter() {
 export function chooseShelter(id) {
   state.shelterId = id;
   state.roster = null;
+  forgetDepartures();
   rememberShelter(id);
   history.replaceState(null, "", `#${encodeURIComponent(id)}`);
   renderShelter();
   renderRoster();
+  renderDepartures();
   loadRoster();
 }
 

@@ -6,6 +6,7 @@
 //   entries.js  a household's row and how it is named  views.js    one view at a time, focus
 //   form.js     register, correct, attach details      card.js     check in, named pass card
 //   merge.js    merge two records                      erase.js    erase personal data
+//   departures.js  who left today (check-outs, moves away)
 import { $, setTexts } from "../common/dom.js";
 import { saveLanguage } from "../common/i18n.js";
 import { LANG_KEY, state, t } from "./desk.js";
@@ -15,6 +16,7 @@ import { bindRoster, forgetRoster, loadRoster, renderRoster } from "./roster.js"
 import { bindForm, forgetForm, openEdit, renderForm, renderFormLabels } from "./form.js";
 import { bindCard, forgetDone, renderDone } from "./card.js";
 import { bindMerge, openMerge, renderMerge } from "./merge.js";
+import { bindDepartures, forgetDepartures, renderDepartures } from "./departures.js";
 import { bindErase, openErase, renderErase } from "./erase.js";
 import { showView } from "./views.js";
 
@@ -50,6 +52,7 @@ function renderAll() {
   renderDone();
   renderMerge();
   renderErase();
+  renderDepartures();
 }
 
 onSession({
@@ -64,6 +67,7 @@ onSession({
     forgetRoster();
     forgetForm();
     forgetDone();
+    forgetDepartures();
   },
 });
 
@@ -86,6 +90,7 @@ function bind() {
   bindCard();
   bindMerge();
   bindErase();
+  bindDepartures();
 }
 
 saveLanguage(LANG_KEY, state.lang);

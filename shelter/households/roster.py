@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -52,7 +54,9 @@ def _roster(session: Session, *, shelter_id: str) -> Roster:
             .order_by(col(Member.household_id), col(Member.position))
         ).all():
             members[member.household_id].append(member)
-    entries = [RosterEntry(**details(h, members[h.id])) for h in households]
+    entries = [
+        RosterEntry(**details(h, members[h.id]), erased=h.erased_at is not None) for h in households
+    ]
     return Roster(
         shelter_id=shelter_id,
         as_of=utcnow(),
@@ -78,17 +82,68 @@ ROSTER_CSV_COLUMNS = (
     "phone",
 )
 
+# The same columns in Japanese: the default, for the people who open it in Excel.
+ROSTER_CSV_COLUMNS_JA = (
+    "世帯ID",
+    "在所人数",
+    "世帯人数",
+    "入所時刻",
+    "世帯内番号",
+    "名前",
+    "ふりがな",
+    "生まれた年",
+    "性別",
+    "配慮が必要なこと",
+    "ペット",
+    "言葉",
+    "電話番号",
+)
 
-def to_csv(data: Roster) -> str:
-    """One row per member (walk-in groups: one row), in UTF-8 with BOM so Excel reads it."""
+NEED_NAMES_JA = {
+    "elderly": "高齢者",
+    "disability": "障がい",
+    "wheelchair": "車いす",
+    "pregnant": "妊婦",
+    "infant": "乳幼児",
+    "chronic_illness": "慢性疾患",
+    "allergy": "アレルギー",
+    "medical_care": "医療的ケア",
+    "foreign_language": "外国語",
+    "other": "その他",
+}
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+# A row with no names: a household whose personal data was erased, or a walk-in group.
+NO_NAME = {"ja": ("(消去済み)", "(名前なし・受付で人数のみ)"), "en": ("(erased)", "(walk-in)")}
+
+
+def japan_time(at: datetime | None) -> str:
+    """A time in Japan time with its offset (2026-12-01T09:30:00+09:00); blank for none."""
+    return at.astimezone(JAPAN).isoformat(timespec="seconds") if at else ""
+
+
+def need_names(needs: list[str], lang: str) -> str:
+    if lang == "en":
+        return " ".join(needs)
+    return "・".join(NEED_NAMES_JA.get(n, n) for n in needs)
+
+
+def to_csv(data: Roster, lang: str = "ja") -> str:
+    """One row per member (walk-in groups: one row), in UTF-8 with BOM so Excel reads it.
+
+    Japanese headers and need names by default, English (codes) with ``lang="en"``; times
+    in Japan time with the offset.
+    """
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ROSTER_CSV_COLUMNS)
+    writer.writerow(ROSTER_CSV_COLUMNS if lang == "en" else ROSTER_CSV_COLUMNS_JA)
+    erased_label, walk_in_label = NO_NAME["en" if lang == "en" else "ja"]
     for entry in data.entries:
-        since = entry.since.isoformat() if entry.since else ""
         rows: list[MemberPublic | None] = list(entry.members) or [None]
         for index, member in enumerate(rows, start=1):
+            nobody = erased_label if entry.erased else walk_in_label
             writer.writerow(
                 [
                     spreadsheet_cell(v)
@@ -96,13 +151,13 @@ def to_csv(data: Roster) -> str:
                         entry.household_id,
                         entry.present,
                         entry.size,
-                        since,
+                        japan_time(entry.since),
                         index if member else "",
-                        member.name if member else "(walk-in)",
+                        member.name if member else nobody,
                         member.name_kana if member else "",
                         member.birth_year if member else "",
                         member.sex if member else "",
-                        " ".join(member.needs) if member else "",
+                        need_names(member.needs, lang) if member else "",
                         entry.pets,
                         entry.language,
                         entry.phone,

@@ -9,11 +9,12 @@ from starlette.concurrency import run_in_threadpool
 from shelter.auth.deps import HqDep, OptionalPrincipalDep, PrincipalDep
 from shelter.deps import LimitsDep, SessionDep, SettingsDep, WriterDep
 from shelter.errors import UnknownPass
-from shelter.households import cards, service
+from shelter.households import cards, departures, service
 from shelter.households.needs import breakdown
 from shelter.households.roster import read as read_roster
 from shelter.households.roster import to_csv as roster_csv
 from shelter.households.schemas import (
+    Departures,
     HouseholdCreate,
     HouseholdCreated,
     HouseholdRecord,
@@ -210,6 +211,7 @@ async def merge_households(
             principal=principal,
             household_id=household_id,
             from_household_id=data.from_household_id,
+            same=[(pair.from_, pair.into) for pair in data.same],
         )
     )
 
@@ -238,18 +240,42 @@ async def roster(
     principal: PrincipalDep,
     writer: WriterDep,
     format: Literal["json", "csv"] = "json",
+    lang: Literal["ja", "en"] = "ja",
 ) -> Response:
-    """Who is in the shelter now, with members and needs (staff of that shelter, hq)."""
+    """Who is in the shelter now, with members and needs (staff of that shelter, hq).
+
+    The CSV has Japanese headers and need names, times in Japan time (+09:00); ``lang=en``
+    gives the English headers and need codes."""
     data = await writer.run(read_roster, principal=principal, shelter_id=shelter_id, purpose=format)
     headers = dict(NO_STORE)
     if format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="roster-{shelter_id}.csv"'
         return Response(
-            roster_csv(data).encode("utf-8"),
+            roster_csv(data, lang).encode("utf-8"),
             media_type="text/csv; charset=utf-8",
             headers=headers,
         )
     return Response(data.model_dump_json(), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/shelters/{shelter_id}/departures",
+    response_model=Departures,
+    responses={404: {"description": "Unknown shelter"}},
+)
+async def shelter_departures(
+    shelter_id: str,
+    principal: PrincipalDep,
+    writer: WriterDep,
+    date: date | None = None,
+) -> Response:
+    """Who left the shelter on a day (Japan time, default today): check-outs and moves away,
+    with times (staff of that shelter, hq; audited like the roster)."""
+    day = date or departures.today_in_japan()
+    data = await writer.run(
+        departures.read, principal=principal, shelter_id=shelter_id, day=day, purpose="json"
+    )
+    return Response(data.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
 @router.get("/needs")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import date as date_type
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -68,6 +69,21 @@ class HouseholdCreate(BaseModel):
     consent_safety_info: bool = Field(
         default=False, description="May 安否 (safety) information be given to those who ask"
     )
+    size: int | None = Field(
+        default=None,
+        ge=1,
+        le=30,
+        description="Staff and hq only: how many people, when more than the names given (a "
+        "family of 5 with two names now). Default, and always from home: the number of members.",
+    )
+
+    @model_validator(mode="after")
+    def _size_covers_members(self) -> Self:
+        if self.size is not None and self.size < len(self.members):
+            raise ValueError(
+                f"size {self.size} is fewer than the {len(self.members)} members listed"
+            )
+        return self
 
 
 class HouseholdUpdate(HouseholdCreate):
@@ -82,13 +98,14 @@ class HouseholdUpdate(HouseholdCreate):
         "(a walk-in or a pre-printed pass), never fewer than the people it already counted.",
     )
 
-    @model_validator(mode="after")
-    def _size_covers_members(self) -> HouseholdUpdate:
-        if self.size is not None and self.size < len(self.members):
-            raise ValueError(
-                f"size {self.size} is fewer than the {len(self.members)} members listed"
-            )
-        return self
+
+class SamePerson(BaseModel):
+    """One member of the other record who is the same person as one of the kept record's."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: int = Field(alias="from", ge=0, lt=30, description="Index in the other record")
+    into: int = Field(ge=0, lt=30, description="Index in the kept record")
 
 
 class MergeRequest(BaseModel):
@@ -99,6 +116,20 @@ class MergeRequest(BaseModel):
         max_length=32,
         description="The other record of the same household; it is merged into this one",
     )
+    same: list[SamePerson] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Members of the other record who are the same person as a member of this "
+        "one: they are not listed or counted again (the kept member takes the details it lacks)",
+    )
+
+    @model_validator(mode="after")
+    def _one_to_one(self) -> MergeRequest:
+        froms = [pair.from_ for pair in self.same]
+        intos = [pair.into for pair in self.same]
+        if len(set(froms)) != len(froms) or len(set(intos)) != len(intos):
+            raise ValueError("same: each member may be matched with only one other member")
+        return self
 
 
 class PassSheetRequest(BaseModel):
@@ -133,6 +164,7 @@ class RosterEntry(BaseModel):
     phone: str | None
     stay: Stay | None = None
     consent_safety_info: bool = False
+    erased: bool = Field(default=False, description="Its personal data was erased")
     members: list[MemberPublic]
 
 
@@ -182,3 +214,26 @@ class NeedsBreakdown(BaseModel):
 
     as_of: datetime
     shelters: dict[str, ShelterNeeds]
+
+
+class Departure(BaseModel):
+    """One check-out or move away from a shelter."""
+
+    at: datetime = Field(description="When it happened, in Japan time (+09:00)")
+    kind: Literal["checked_out", "moved"]
+    to_shelter_id: str | None = Field(description="Where a move went")
+    people: int = Field(description="How many of the household left")
+    household_id: str
+    pass_code: str
+    anonymous: bool
+    size: int
+    erased: bool = Field(description="Its personal data was erased")
+    members: list[MemberPublic]
+
+
+class Departures(BaseModel):
+    shelter_id: str
+    date: date_type = Field(description="The day, in Japan time")
+    households: int
+    people: int
+    entries: list[Departure]

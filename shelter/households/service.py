@@ -73,9 +73,14 @@ def register(
 ) -> Change[HouseholdCreated]:
     """A new household and its pass; staff and hq registering on someone's behalf are audited."""
     on_behalf = principal is not None and principal.role in (Role.staff, Role.hq)
+    if data.size is not None and not on_behalf:
+        raise Invalid(
+            "size: only staff and hq may register more people than the names given; "
+            "list everyone's name instead."
+        )
     household = _new_household(
         session,
-        size=len(data.members),
+        size=data.size if data.size is not None else len(data.members),
         pets=data.pets,
         language=data.language,
         phone=data.phone,
@@ -304,22 +309,39 @@ def correct(
     return done(to_record(session, household), touched=touched, needs=True)
 
 
-def _merged_size(into: Household, other: Household) -> int:
-    """Two records of one household: named members add up; a blank record (a walk-in, a
-    pre-printed pass) is the same people again, so it only sets a floor."""
-    detailed = sum(h.size for h in (into, other) if not h.anonymous)
+def _merged_size(into: Household, other: Household, matched: int = 0) -> int:
+    """Two records of one household: named members add up, less those matched as the same
+    person; a blank record (a walk-in, a pre-printed pass) is the same people again, so it
+    only sets a floor."""
+    detailed = sum(h.size for h in (into, other) if not h.anonymous) - matched
     blank = max((h.size for h in (into, other) if h.anonymous), default=0)
     return max(detailed, blank, 1)
 
 
+def _take_details(kept: Member, same: Member) -> None:
+    """The kept member of a matched pair takes what it lacks from the other one."""
+    kept.name_kana = kept.name_kana or same.name_kana
+    kept.birth_year = kept.birth_year if kept.birth_year is not None else same.birth_year
+    kept.sex = kept.sex or same.sex
+    kept.needs = [*kept.needs, *(n for n in same.needs if n not in kept.needs)]
+
+
 def merge(
-    session: Session, *, principal: auth.Principal, household_id: str, from_household_id: str
+    session: Session,
+    *,
+    principal: auth.Principal,
+    household_id: str,
+    from_household_id: str,
+    same: Sequence[tuple[int, int]] = (),
 ) -> Change[HouseholdRecord]:
     """Merge another record of the same household into this one.
 
-    The other record's members are appended; its pass keeps working and checks this
-    household in; its events join this household's history, which is refolded, so the
-    merged household is in at most one shelter and every count stays exact.
+    The other record's members are appended, except those ``same`` names (pairs of an
+    index in the other record and one in this) as a person already listed here: the kept
+    member takes the details it lacks and nobody is listed or counted twice. Its pass keeps
+    working and checks this household in; its events join this household's history, which
+    is refolded, so the merged household is in at most one shelter and every count stays
+    exact. Consent for 安否 information holds only if every record with details gave it.
     """
     if household_id == from_household_id:
         raise Invalid("A record cannot be merged into itself; give the other record's id.")
@@ -329,12 +351,29 @@ def merge(
     _ensure_current(other)
     ensure_may_see(principal, into)
     ensure_may_see(principal, other)
-    size = _merged_size(into, other)
     theirs = _members_of(session, other.id)
-    start = len(_members_of(session, into.id))
-    for offset, member in enumerate(theirs):
+    ours = _members_of(session, into.id)
+    for from_index, into_index in same:
+        if not (0 <= from_index < len(theirs) and 0 <= into_index < len(ours)):
+            raise Invalid(
+                f"same: the other record has {len(theirs)} members and this one "
+                f"{len(ours)}; a member index is out of range."
+            )
+        if len({f for f, _ in same}) != len(same) or len({i for _, i in same}) != len(same):
+            raise Invalid("same: each member may be matched with only one other member.")
+    matched = dict(same)
+    size = _merged_size(into, other, len(matched))
+    position = len(ours)
+    for index, member in enumerate(theirs):
+        if index in matched:
+            kept = ours[matched[index]]
+            _take_details(kept, member)
+            session.add(kept)
+            session.delete(member)
+            continue
         member.household_id = into.id
-        member.position = start + offset
+        member.position = position
+        position += 1
         session.add(member)
     # Shared details: this record's, filled in from the other where it has none. Consent
     # is given by the records that have details; a blank record has no say.

@@ -41,7 +41,9 @@ def by_household(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def roster_csv(client: TestClient, shelter_id: str) -> list[dict[str, str]]:
-    response = client.get(ROSTER.format(shelter_id), params={"format": "csv"}, headers=HQ)
+    response = client.get(
+        ROSTER.format(shelter_id), params={"format": "csv", "lang": "en"}, headers=HQ
+    )
     assert response.status_code == 200, response.text
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
