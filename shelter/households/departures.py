@@ -10,14 +10,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from shelter.audit import service as audit
-from shelter.audit.schemas import Action
 from shelter.auth import service as auth
-from shelter.errors import NotFound
 from shelter.events.timeline import Effect
+from shelter.households.roster import ensure_may_list, record_listing
 from shelter.households.schemas import Departure, Departures
 from shelter.households.service import public
-from shelter.tables import Event, Household, Member, Shelter
+from shelter.tables import Event, Household, Member
 from shelter.writes.path import Change, done
 
 JAPAN = ZoneInfo("Asia/Tokyo")
@@ -31,9 +29,7 @@ def read(
     session: Session, *, principal: auth.Principal, shelter_id: str, day: date, purpose: str
 ) -> Change[Departures]:
     """Check-outs from and moves away from one shelter on ``day`` (Japan); audited."""
-    auth.authorize(principal, auth.Act.personal, shelter_id=shelter_id)
-    if session.get(Shelter, shelter_id) is None:
-        raise NotFound(f"No shelter with id {shelter_id!r}.")
+    ensure_may_list(session, principal=principal, shelter_id=shelter_id)
     start = datetime.combine(day, time(), JAPAN).astimezone(UTC)
     events = session.exec(
         select(Event)
@@ -82,10 +78,9 @@ def read(
         people=sum(e.people for e in entries),
         entries=entries,
     )
-    audit.record(
+    record_listing(
         session,
         principal=principal,
-        action=Action.roster,
         shelter_id=shelter_id,
         detail=f"departures {day.isoformat()} {purpose}, {len(entries)} departures",
     )

@@ -25,18 +25,29 @@ def read(
     session: Session, *, principal: auth.Principal, shelter_id: str, purpose: str
 ) -> Change[Roster]:
     """The roster of one shelter (staff of that shelter, hq); audited with ``purpose``."""
+    ensure_may_list(session, principal=principal, shelter_id=shelter_id)
+    data = _roster(session, shelter_id=shelter_id)
+    record_listing(
+        session, principal=principal, shelter_id=shelter_id,
+        detail=f"{purpose}, {data.households} households",
+    )  # fmt: skip
+    return done(data)
+
+
+def ensure_may_list(session: Session, *, principal: auth.Principal, shelter_id: str) -> None:
+    """A list of people in a shelter (who is in, who left): its staff and hq, a real shelter."""
     auth.authorize(principal, auth.Act.personal, shelter_id=shelter_id)
     if session.get(Shelter, shelter_id) is None:
         raise NotFound(f"No shelter with id {shelter_id!r}.")
-    data = _roster(session, shelter_id=shelter_id)
+
+
+def record_listing(
+    session: Session, *, principal: auth.Principal, shelter_id: str, detail: str
+) -> None:
+    """The audit entry for reading such a list, in the same transaction."""
     audit.record(
-        session,
-        principal=principal,
-        action=Action.roster,
-        shelter_id=shelter_id,
-        detail=f"{purpose}, {data.households} households",
+        session, principal=principal, action=Action.roster, shelter_id=shelter_id, detail=detail
     )
-    return done(data)
 
 
 def _roster(session: Session, *, shelter_id: str) -> Roster:

@@ -40,6 +40,7 @@ log = logging.getLogger("shelter.live")
 
 NEEDS_KEY = "\x00needs"  # a pending slot that never collides with a shelter id
 SNAPSHOT_KEY = "\x00snapshot"
+AUTH_KEY = "\x00auth"  # the answer to a client's auth message, and its revocation
 
 
 def _iso(moment: datetime) -> str:
@@ -377,7 +378,7 @@ class Hub:
             if subscriber.is_hq and subscriber.token_id in gone:
                 subscriber.is_hq = False
                 subscriber.token_id = None
-                subscriber.offer("\x00auth", dumps({"type": "auth", "role": None}))
+                subscriber.offer(AUTH_KEY, dumps({"type": "auth", "role": None}))
 
     def removed(self, shelter_ids: Sequence[str]) -> None:
         """These shelters were deleted (a demo list replaced). Any thread."""

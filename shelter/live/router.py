@@ -30,7 +30,7 @@ from shelter.config import Settings
 from shelter.db import Database
 from shelter.errors import Revoked, ShelterError, TooManyRequests
 from shelter.live.fastpath import direct_writer, release_handshake
-from shelter.live.hub import NEEDS_KEY, Hub, Subscriber, dumps
+from shelter.live.hub import AUTH_KEY, NEEDS_KEY, Hub, Subscriber, dumps
 from shelter.ratelimit import Limits, client_key
 
 log = logging.getLogger("shelter.live")
@@ -173,7 +173,7 @@ async def _understand(
     subscriber.token_id = principal.token_id if subscriber.is_hq and principal else None
     if subscriber.is_hq:
         answer["role"] = "hq"
-    subscriber.offer("\x00auth", dumps(answer))
+    subscriber.offer(AUTH_KEY, dumps(answer))
     if subscriber.is_hq:
         needs = hub.needs_message()
         if needs is not None:
