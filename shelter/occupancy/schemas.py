@@ -33,9 +33,13 @@ class ShelterStatus(BaseModel):
 
 
 class Totals(BaseModel):
-    capacity: int
-    occupancy: int
-    vacancy: int
+    """Across shelters; they add up: occupancy = capacity - vacancy + over + in_closed."""
+
+    capacity: int = Field(description="Capacity of the open shelters")
+    occupancy: int = Field(description="People inside every shelter, open or closed")
+    vacancy: int = Field(description="Places left in the open shelters")
+    over: int = Field(default=0, description="People beyond capacity in open shelters")
+    in_closed: int = Field(default=0, description="People inside shelters that are closed")
 
 
 class Occupancy(BaseModel):

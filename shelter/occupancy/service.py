@@ -81,6 +81,11 @@ class Fullness:
         return self.over > 0
 
 
+def over_by(*, capacity: int, occupancy: int) -> int:
+    """People beyond capacity, never negative."""
+    return max(occupancy - capacity, 0)
+
+
 def fullness(*, capacity: int, occupancy: int, is_open: bool, settings: Settings) -> Fullness:
     """Level, vacancy, people over capacity and "has room", from one set of numbers.
 
@@ -89,7 +94,7 @@ def fullness(*, capacity: int, occupancy: int, is_open: bool, settings: Settings
     not full always has a place left to offer.
     """
     vacancy = max(capacity - occupancy, 0)
-    over = max(occupancy - capacity, 0)
+    over = over_by(capacity=capacity, occupancy=occupancy)
     if not is_open:
         level = Level.closed
     elif capacity <= 0:
@@ -140,11 +145,14 @@ def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
 
 
 def totals_of(statuses: Sequence[ShelterStatus]) -> Totals:
-    # Closed shelters offer no room, but people still inside them still count.
+    # Closed shelters offer no room, but people still inside them still count: as
+    # `in_closed`, so that occupancy = capacity - vacancy + over + in_closed holds.
     return Totals(
         capacity=sum(s.capacity for s in statuses if s.open),
         occupancy=sum(s.occupancy for s in statuses),
         vacancy=sum(s.vacancy for s in statuses if s.open),
+        over=sum(over_by(capacity=s.capacity, occupancy=s.occupancy) for s in statuses if s.open),
+        in_closed=sum(s.occupancy for s in statuses if not s.open),
     )
 
 

@@ -25,7 +25,13 @@ def test_the_first_message_is_a_snapshot_of_every_shelter(client: TestClient) ->
         snapshot = receive(ws)
     assert snapshot["type"] == "snapshot"
     assert [s["id"] for s in snapshot["shelters"]] == ["S01", "S02", "S03", "S04", "S05"]
-    assert snapshot["totals"] == {"capacity": 900, "occupancy": 0, "vacancy": 900}
+    assert snapshot["totals"] == {
+        "capacity": 900,
+        "occupancy": 0,
+        "vacancy": 900,
+        "over": 0,
+        "in_closed": 0,
+    }
     assert snapshot["as_of"].endswith("Z")
 
 
