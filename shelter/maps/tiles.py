@@ -32,8 +32,7 @@ def tile_source(template: str) -> TileSource | None:
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host or any(c in host for c in "{}*"):
         raise ValueError(
-            "SHELTER_MAP_TILES must be an http(s) address with a fixed host, "
-            f"not {template!r}"
+            f"SHELTER_MAP_TILES must be an http(s) address with a fixed host, not {template!r}"
         )
     host = host.replace("s-placeholder", "*")
     port = f":{parts.port}" if parts.port else ""
