@@ -217,6 +217,13 @@ function renderMapNote() {
 function renderLeaflet(list) {
   const L = window.L;
   const leaflet = map.leaflet;
+  // A view first: Leaflet adds layers (and their elements) only to a map that has one.
+  if (!map.fitted && list.length) {
+    const points = list.map((s) => [s.lat, s.lon]);
+    if (here) points.push([here.lat, here.lon]);
+    leaflet.fitBounds(points, { paddingTopLeft: [30, 30], paddingBottomRight: [150, 30], maxZoom: 15 });
+    map.fitted = true;
+  }
   const ids = new Set(list.map((s) => s.id));
   for (const [id, marker] of map.markers) {
     if (!ids.has(id)) {
@@ -229,6 +236,7 @@ function renderLeaflet(list) {
     const className = `marker fill-${s.level}`;
     if (!marker) {
       marker = L.circleMarker([s.lat, s.lon], { radius: 12, weight: 3, color: "#1b1f24", fillOpacity: 1, className });
+      marker.shelter = s; // before addTo: a permanent tooltip reads it at once
       marker.bindPopup(() => popupFor(marker.shelter));
       marker.bindTooltip(() => html("span", {}, `${shelterName(marker.shelter, lang)} ${LEVEL_ICONS[marker.shelter.level]}`),
         { direction: "right", offset: [12, 0], permanent: list.length <= 12 });
@@ -249,12 +257,6 @@ function renderLeaflet(list) {
     if (!map.you) map.you = L.circleMarker([here.lat, here.lon], { radius: 8, weight: 3, color: "#fff", fillColor: "#0b57d0", fillOpacity: 1, className: "you" }).addTo(leaflet);
     map.you.setLatLng([here.lat, here.lon]);
     map.you.bindTooltip(t().you);
-  }
-  if (!map.fitted && list.length) {
-    const points = list.map((s) => [s.lat, s.lon]);
-    if (here) points.push([here.lat, here.lon]);
-    leaflet.fitBounds(points, { padding: [30, 30], maxZoom: 15 });
-    map.fitted = true;
   }
 }
 
