@@ -368,6 +368,7 @@ function renderStatic() {
 }
 
 function showSignedIn(signedIn) {
+  document.body.classList.toggle("signed-in", signedIn);
   document.getElementById("signin").hidden = signedIn;
   document.getElementById("signed-in").hidden = !signedIn;
   document.getElementById("cards").hidden = !signedIn;
@@ -549,6 +550,9 @@ document.getElementById("signout").addEventListener("click", () => signOut());
 
 document.getElementById("language").addEventListener("click", () => {
   lang = lang === "ja" ? "en" : "ja";
+  // What was read out stays in the old language otherwise.
+  document.getElementById("announcer").textContent = "";
+  document.getElementById("alert-announcer").textContent = "";
   saveLanguage(LANG_KEY, lang);
   renderStatic();
 });

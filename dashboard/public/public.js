@@ -335,6 +335,7 @@ function renderStatic() {
 
 document.getElementById("language").addEventListener("click", () => {
   lang = lang === "ja" ? "en" : "ja";
+  document.getElementById("announcer").textContent = ""; // it spoke the old language
   saveLanguage(LANG_KEY, lang);
   renderStatic();
 });
