@@ -153,7 +153,7 @@ const easy = {
   levels: {
     available: "あいて います",
     crowded: "すこし こんで います",
-    nearly_full: "こんで います",
+    nearly_full: "もうすぐ いっぱい",
     full: "いっぱい です",
     closed: "しまって います",
   },

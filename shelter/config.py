@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     backup_keep: int = 24
     # Seed the town's five main shelters when the database is new.
     seed: bool = True
-    # Level bands as fractions of capacity (VACAN-style: 空いています / やや混雑 / 混雑 / 満).
+    # Level bands as fractions of capacity (VACAN-style: 空いています / やや混雑 / ほぼ満員 / 満員).
     level_available_below: float = 0.5
     level_crowded_below: float = 0.8
     level_nearly_full_below: float = 1.0
