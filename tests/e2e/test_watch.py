@@ -152,7 +152,9 @@ def test_public_map_shows_tiles_from_the_configured_host_then_the_drawing_when_t
     requests: list[str] = []
     problems: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
     page.goto(tiled_server.base + "/")
     page.wait_for_selector("#map .leaflet-tile-loaded")
     assert page.locator("#map path.marker").count() == 5
@@ -216,14 +218,19 @@ def test_public_map_shows_tiles_from_the_configured_host_then_the_drawing_when_t
 def test_public_page_without_tiles_draws_the_map_says_why_and_speaks_only_english(
     axe_page: Any, live_server: Server
 ) -> None:
-    """No tiles configured: the drawing and the reason; in English no Japanese UI text
-    is left; at 390 px nothing overflows sideways; axe finds nothing serious."""
+    """No tiles configured: the drawing and the reason; 満員 +N and まもなく満員; in English
+    no Japanese UI text is left; at 390 px nothing overflows sideways; axe finds nothing
+    serious."""
     walk_ins(live_server, "S05", 85)
     axe_page.goto(live_server.base + "/")
     axe_page.wait_for_selector('#map-note[data-fallback="none"]')
     assert axe_page.locator("#map svg .marker").count() == 5
     assert "設定" in axe_page.locator("#map-note").inner_text()
     assert "満員 +5" in axe_page.locator('.card[data-id="S05"] .level').inner_text()
+    walk_ins(live_server, "S01", 280)  # 0 → 280 of 300 while the page watches
+    filling = axe_page.locator('.card[data-id="S01"] .filling')
+    filling.wait_for()
+    assert "まもなく満員" in filling.inner_text()
     assert no_sideways_overflow(axe_page)
     assert axe_violations(axe_page) == []
     axe_page.click("#language")
@@ -280,9 +287,12 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         # Its last report 11 minutes ago: what a tablet whose battery died looks like.
         with sqlite3.connect(database) as db:
             old = (datetime.now(UTC) - timedelta(minutes=11)).strftime("%Y-%m-%d %H:%M:%S.%f")
-            assert db.execute(
-                "UPDATE tokens SET last_seen_at = ? WHERE last_seen_at IS NOT NULL", (old,)
-            ).rowcount >= 1
+            assert (
+                db.execute(
+                    "UPDATE tokens SET last_seen_at = ? WHERE last_seen_at IS NOT NULL", (old,)
+                ).rowcount
+                >= 1
+            )
         walk_ins(server, "S03", 30)
 
         context = browser.new_context(
@@ -299,7 +309,9 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         walk_ins(server, "S05", 90)  # S05 holds 80
         page.wait_for_selector('.alert[data-kind="over"][data-shelter="S05"]', timeout=1000)
         assert "定員超過 +10" in page.locator('.alert[data-kind="over"]').first.inner_text()
-        page.wait_for_function(f"Number(document.getElementById('alerts-panel').dataset.beeps) > {beeps}")
+        page.wait_for_function(
+            f"Number(document.getElementById('alerts-panel').dataset.beeps) > {beeps}"
+        )
 
         walk_ins(server, "S01", 280)  # 0 → 280 of 300 within seconds: full within the hour
         page.wait_for_selector('.alert[data-kind="filling"][data-shelter="S01"]')
@@ -332,7 +344,8 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         assert totals["occupancy"] == totals["capacity"] - totals["vacancy"] + totals["over"]
         fits = page.evaluate(
             """() => ({
-                scroll: [document.documentElement.scrollWidth, document.documentElement.scrollHeight],
+                scroll: [document.documentElement.scrollWidth,
+                         document.documentElement.scrollHeight],
                 view: [innerWidth, innerHeight],
                 rowsInside: [...document.querySelectorAll('.wall-row')].every(
                     (r) => r.getBoundingClientRect().bottom <= innerHeight),
