@@ -22,9 +22,11 @@ export function levelWords(shelter, words) {
   return shelter.level === "full" && over > 0 ? `${word} ${words.over(over)}` : word;
 }
 
+// A shelter the server calls full offers no place, even below capacity (when 満員 is set
+// below 100 %): the words never say "10 places left" next to 満員.
 export function roomWords(shelter, words) {
   if (!shelter.open) return "";
-  if (shelter.vacancy > 0) return words.placesLeft(shelter.vacancy);
+  if (hasRoom(shelter)) return words.placesLeft(shelter.vacancy);
   const over = overBy(shelter);
   return over > 0 ? words.overLong(over) : words.noRoom;
 }
