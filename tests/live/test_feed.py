@@ -112,6 +112,25 @@ def test_hq_authenticates_with_its_first_message_and_gets_the_needs(client: Test
     assert s01["needs"]["wheelchair"] == 2
 
 
+def test_needs_count_each_person_with_a_need_once(client: TestClient) -> None:
+    """with_needs: a member with two needs is one person (what HQ's jump alert watches)."""
+    household = client.post(
+        "/api/v1/households",
+        json={
+            "members": [
+                {"name": "芦北 一", "needs": ["wheelchair", "elderly"]},
+                {"name": "芦北 二", "needs": ["infant"]},
+                {"name": "芦北 三"},
+            ]
+        },
+    ).json()
+    client.post("/api/v1/events", json=event("S02", pass_code=household["pass_code"]), headers=HQ)
+    s02 = client.get("/api/v1/needs", headers=HQ).json()["shelters"]["S02"]
+    assert s02["people"] == 3
+    assert sum(s02["needs"].values()) == 3
+    assert s02["with_needs"] == 2
+
+
 def test_a_wrong_token_gets_no_needs(client: TestClient) -> None:
     """A bad token over the socket is answered role null and the feed stays public."""
     with client.websocket_connect("/ws/occupancy") as ws:
