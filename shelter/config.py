@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     rate_failed_auth: str = "20/minute"
     # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
     rate_register: str = "60/minute"
+    # Desk look-ups by name and year of birth, per token: enough for a busy door, too few
+    # to go through a town's names one guess at a time.
+    rate_lookup: str = "60/hour"
     # Request bodies over this many bytes get 413 before they are read; the open-data
     # import (a file) has its own bound.
     max_body_bytes: int = 1024 * 1024
