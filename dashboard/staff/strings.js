@@ -131,6 +131,8 @@ const ja = {
   // who left today
   departuresTitle: "今日出た人（退所・他の避難所へ移動）",
   departuresLoad: "今日出た人を表示",
+  departuresCsv: "今日出た人をCSVで保存（Excel）",
+  departuresCsvDone: "今日出た人のCSVを保存しました。",
   departuresSummary: (households, people) => `${households} 世帯・${people} 人が今日出ました。`,
   departuresNone: "今日はまだ誰も出ていません。",
   colTime: "時刻",
@@ -284,6 +286,8 @@ const en = {
   reprintHelp: "Print the pass and hand it over. It has the same number as before: the old pass, and one kept on a phone, keep working.",
   departuresTitle: "Who left today (checked out or moved to another shelter)",
   departuresLoad: "Show who left today",
+  departuresCsv: "Save who left today as CSV (Excel)",
+  departuresCsvDone: "The CSV of who left today is saved.",
   departuresSummary: (households, people) => `${households} households, ${people} people left today.`,
   departuresNone: "Nobody has left today yet.",
   colTime: "Time",

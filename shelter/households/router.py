@@ -266,21 +266,35 @@ async def roster(
 @router.get(
     "/shelters/{shelter_id}/departures",
     response_model=Departures,
-    responses={404: {"description": "Unknown shelter"}},
+    responses={200: {"content": {"text/csv": {}}}, 404: {"description": "Unknown shelter"}},
 )
 async def shelter_departures(
     shelter_id: str,
     principal: PrincipalDep,
     writer: WriterDep,
     date: date | None = None,
+    format: Literal["json", "csv"] = "json",
+    lang: Literal["ja", "en"] = "ja",
 ) -> Response:
     """Who left the shelter on a day (Japan time, default today): check-outs and moves away,
-    with times (staff of that shelter, hq; audited like the roster)."""
+    with times (staff of that shelter, hq; audited like the roster).
+
+    ``format=csv``: Japanese headers, kinds and need names by default, ``lang=en`` for
+    English, times in Japan time (+09:00), as for the roster CSV."""
     day = date or departures.today_in_japan()
     data = await writer.run(
-        departures.read, principal=principal, shelter_id=shelter_id, day=day, purpose="json"
+        departures.read, principal=principal, shelter_id=shelter_id, day=day, purpose=format
     )
-    return Response(data.model_dump_json(), media_type="application/json", headers=NO_STORE)
+    headers = dict(NO_STORE)
+    if format == "csv":
+        filename = f"departures-{shelter_id}-{day.isoformat()}.csv"
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return Response(
+            departures.to_csv(data, lang).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
+        )
+    return Response(data.model_dump_json(), media_type="application/json", headers=headers)
 
 
 @router.get("/needs")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.conftest import HQ
 from tests.e2e.conftest import axe_violations, screenshot
-from tests.e2e.test_staff import occupancy, roster, row, sign_in, token, until
+from tests.e2e.test_staff import event, occupancy, roster, row, sign_in, token, until
 from tests.server import Server
 
 
@@ -72,3 +75,24 @@ def test_desk_finds_a_lost_pass_checks_it_in_and_prints_its_card(
     page.wait_for_selector("#done-view:not([hidden])")
     until(page, "!document.getElementById('card').hidden")
     assert "パスの再印刷：芦北 花子 ほか1人" in page.locator("#done-title").inner_text()
+
+
+def test_who_left_today_downloads_as_japanese_csv(page: Any, live_server: Server) -> None:
+    """The departures panel saves today's check-outs as CSV with Japanese headers, no token in
+    the URL."""
+    response = httpx.post(
+        f"{live_server.base}/api/v1/households", json={"members": [{"name": "出口 一"}]}
+    )
+    code = response.json()["pass_code"]
+    event(live_server, "S01", pass_code=code)
+    event(live_server, "S01", pass_code=code, kind="check_out")
+    sign_in(page, live_server, token(live_server))
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    with page.expect_download() as download:
+        page.click("#departures-csv")
+    path = download.value.path()
+    table = list(csv.DictReader(io.StringIO(Path(path).read_bytes().decode("utf-8-sig"))))
+    assert [(r["名前"], r["種別"]) for r in table] == [("出口 一", "退所")]
+    assert any("format=csv" in url for url in urls)
+    assert not any("token" in url.lower() for url in urls)
