@@ -28,11 +28,12 @@ tolerance (15 minutes or 20 % of the time left, whichever is larger), *error* th
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def month_streams(data: Path, rng: random.Random) -> list[Stream]:
             peaks[sid] = max(peaks.get(sid, 0), n)
     changes: dict[str, list[tuple[datetime, int]]] = {sid: [] for sid in peaks}
     inside = dict.fromkeys(peaks, 0)
-    for before, after in zip(snaps, snaps[1:], strict=False):
+    for before, after in itertools.pairwise(snaps):
         span = (after.at - before.at).total_seconds()
         for sid in peaks:
             if before is snaps[0]:
@@ -140,7 +141,8 @@ def replay(stream: Stream, rate: Rate, window: int, *, step: timedelta) -> list[
         return points
     memory = window * 4  # the EWMA's tail; the plain rate ignores older minutes anyway
     at, last = stream.changes[0][0], stream.changes[-1][0] + timedelta(hours=2)
-    index, occupancy, buckets = 0, 0, []
+    index, occupancy = 0, 0
+    buckets: list[list[int]] = []
     while at <= last:
         fresh = []
         while index < len(stream.changes) and stream.changes[index][0] <= at:
@@ -170,9 +172,10 @@ def replay(stream: Stream, rate: Rate, window: int, *, step: timedelta) -> list[
 class Score:
     fills: int = 0
     predicted: int = 0
-    leads: list[float] | None = None
-    errors: list[float] | None = None
-    given: list[bool] | None = None
+    leads: list[float] = field(default_factory=list)
+    held: list[float] = field(default_factory=list)
+    errors: list[float] = field(default_factory=list)
+    given: list[bool] = field(default_factory=list)
     alarms: int = 0
     alarm_points: int = 0
 
@@ -187,8 +190,7 @@ def fill_time(stream: Stream) -> datetime | None:
 
 
 def score(streams: Sequence[Stream], rate: Rate, window: int, *, step: timedelta) -> Score:
-    result = Score(leads=[], errors=[], given=[])
-    assert result.leads is not None and result.errors is not None and result.given is not None
+    result = Score()
     for stream in streams:
         points = replay(stream, rate, window, step=step)
         filled = fill_time(stream)
@@ -204,15 +206,19 @@ def score(streams: Sequence[Stream], rate: Rate, window: int, *, step: timedelta
         if filled is None or filled <= stream.changes[0][0]:
             continue
         result.fills += 1
-        lead = 0.0
+        lead = held = 0.0
         for p in points:
             if p.at >= filled:
                 break
             left = (filled - p.at).total_seconds() / 60
-            if p.full_at is not None:
-                miss = abs((p.full_at - filled).total_seconds()) / 60
-                if miss <= max(15.0, 0.2 * left):
-                    lead = max(lead, left) if lead == 0 else lead
+            hit = p.full_at is not None and abs((p.full_at - filled).total_seconds()) / 60 <= max(
+                15.0, 0.2 * left
+            )
+            if hit:
+                lead = lead or left  # the first time it was right
+                held = held or left  # right from here on, until it filled
+            else:
+                held = 0.0
             if left <= 120:
                 result.given.append(p.full_at is not None)
                 if p.full_at is not None:
@@ -220,6 +226,7 @@ def score(streams: Sequence[Stream], rate: Rate, window: int, *, step: timedelta
         if lead:
             result.predicted += 1
         result.leads.append(lead)
+        result.held.append(held)
     return result
 
 
@@ -233,13 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no Nanao data found; pass --data")
     windows = [int(w) for w in args.windows.split(",")]
     print(
-        "| method | window | fills predicted | median lead (min) | median error, last 2 h "
-        "(min) | given, last 2 h | false 'full within 1 h': night | months |"
+        "| method | window | fills predicted | median first lead (min) | median held lead "
+        "(min) | median error, last 2 h (min) | given, last 2 h | false 'full within 1 h': "
+        "night | months |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, make in (("plain", plain), ("ewma", ewma)):
         for window in windows:
-            total = [Score(leads=[], errors=[], given=[]) for _ in range(2)]
+            total = [Score() for _ in range(2)]
             for seed in range(args.seeds):
                 rng = random.Random(seed)
                 for slot, streams, step in (
@@ -252,21 +260,18 @@ def main(argv: list[str] | None = None) -> int:
                     acc.predicted += got.predicted
                     acc.alarms += got.alarms
                     acc.alarm_points += got.alarm_points
-                    assert acc.leads is not None and got.leads is not None
-                    assert acc.errors is not None and got.errors is not None
-                    assert acc.given is not None and got.given is not None
                     acc.leads += got.leads
+                    acc.held += got.held
                     acc.errors += got.errors
                     acc.given += got.given
             night, months = total
-            assert night.leads is not None and night.errors is not None
-            assert night.given is not None
             print(
                 f"| {name} | {window} | {night.predicted}/{night.fills} | "
-                f"{statistics.median(night.leads or [0]):.0f} | "
-                f"{statistics.median(night.errors or [0]):.0f} | "
+                f"{statistics.median(night.leads or [0.0]):.0f} | "
+                f"{statistics.median(night.held or [0.0]):.0f} | "
+                f"{statistics.median(night.errors or [0.0]):.0f} | "
                 f"{100 * sum(night.given) / max(len(night.given), 1):.0f} % | "
-                f"{night.alarms}/{night.alarm_points} | {months.alarms}/{months.alarm_points} |"
+                f"{night.alarms}/{night.alarm_points} | {months.alarms} |"
             )
     return 0
 

@@ -321,11 +321,14 @@ _C = CountChange.__table__  # type: ignore[attr-defined]
 _TRENDS = select_rows(_S.c.id, _S.c.trend, _S.c.trend_seq).where(
     _S.c.id.in_(bindparam("ids", expanding=True))
 )
-_NEW_CHANGES = select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta).where(
-    _C.c.shelter_id.in_(bindparam("ids", expanding=True)),
-    _C.c.id > bindparam("after"),
-    _C.c.occurred_at >= bindparam("oldest"),
+_CHANGES = select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta).where(
+    _C.c.shelter_id.in_(bindparam("ids", expanding=True))
 )
+# Folded before: only the changes since (a range of the primary key: a handful of rows,
+# where a range of occurred_at could be the whole last window of a busy shelter).
+_CHANGES_AFTER = _CHANGES.where(_C.c.id > bindparam("after"))
+# Never folded (a new shelter, or an upgraded database): the changes of the last window.
+_CHANGES_SINCE = _CHANGES.where(_C.c.occurred_at >= bindparam("oldest"))
 _SET_TREND = (
     _S.update()
     .where(_S.c.id == bindparam("sid"))
@@ -353,10 +356,9 @@ def fold_trends(
     after = min(row.trend_seq for row in rows.values())
     oldest = now - timedelta(minutes=window + 1)
     new: dict[str, list[tuple[int, datetime, int]]] = {sid: [] for sid in rows}
-    for change in connection.execute(
-        _NEW_CHANGES, {"ids": list(rows), "after": after, "oldest": oldest}
-    ):
-        if change.id > rows[change.shelter_id].trend_seq:
+    query = _CHANGES_AFTER if after else _CHANGES_SINCE
+    for change in connection.execute(query, {"ids": list(rows), "after": after, "oldest": oldest}):
+        if change.id > rows[change.shelter_id].trend_seq and change.occurred_at >= oldest:
             new[change.shelter_id].append((change.id, change.occurred_at, change.delta))
     updates = []
     for sid, row in rows.items():
