@@ -211,6 +211,9 @@ class WritePath:
             shown = set(touched).union(*(c.shown for c in changes))
             # The forecast's window travels in the shelter rows: fold this commit's count
             # changes in before the statuses are read (occupancy/forecast.py says why).
+            # Their rows locked first (already held when counts moved; a change of a
+            # shelter's details may not hold it), so no other worker's fold interleaves.
+            locks.take(session, touched, up_front=True)
             occupancy.fold_trends(session.connection(), self._settings, touched)
             read = occupancy.statuses_by_id(session.connection(), self._settings, sorted(shown))
             statuses = {status.id: status for status in read}
