@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     live_resync_seconds: float = 15.0
     # HQ's needs breakdown is recounted at most this often while check-ins stream in.
     live_needs_interval_seconds: float = 2.0
+    # The forecast (ShelterStatus.forecast): net arrivals per hour over this many recent
+    # minutes, by when they happened. 60 was chosen on the Nanao replay (docs/forecast.md).
+    forecast_window_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    # A fill time further ahead than this is not given (full_at null): a recent rate says
+    # nothing about the day after tomorrow.
+    forecast_horizon_hours: float = Field(default=24.0, gt=0)
 
     # Abuse limits ("N/second|minute|hour", the limits package's notation), per worker.
     # Unknown pass codes, per token and per client address: guessing gets 429. Only misses
@@ -62,6 +68,9 @@ class Settings(BaseSettings):
     rate_failed_auth: str = "20/minute"
     # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
     rate_register: str = "60/minute"
+    # Desk look-ups by name and year of birth, per token: enough for a busy door, too few
+    # to go through a town's names one guess at a time.
+    rate_lookup: str = "60/hour"
     # Request bodies over this many bytes get 413 before they are read; the open-data
     # import (a file) has its own bound.
     max_body_bytes: int = 1024 * 1024
