@@ -1,5 +1,5 @@
 // What the public page and HQ read out of a ShelterStatus: room or how far over, whether a
-// shelter has room to offer, whether it is filling fast, and the way there.
+// shelter has room to offer, whether it is filling fast (its forecast), and the way there.
 //
 // The level itself always comes from the server (occupancy.fullness, the one rule); these
 // helpers only put its numbers into words and never decide a level of their own.
@@ -61,49 +61,18 @@ export function directionsUrl(shelter, userAgent = navigator.userAgent) {
 
 // "Filling fast": full within this long at the rate it is filling.
 export const FILLING_WITHIN_MS = 60 * 60 * 1000;
-const WINDOW_MS = 30 * 60 * 1000;
-// A burst seen over a few seconds is not an hourly rate: divide by at least this long.
-const MIN_SPAN_MS = 10 * 60 * 1000;
 
-// Counts this page has seen in the last 30 minutes, per shelter: the rate while the
-// server sends no forecast of its own.
-export class Trend {
-  constructor() {
-    this.seen = new Map();
-  }
-
-  note(shelter, now = Date.now()) {
-    const samples = this.seen.get(shelter.id) || [];
-    const last = samples[samples.length - 1];
-    if (!last || last.occupancy !== shelter.occupancy) samples.push({ at: now, occupancy: shelter.occupancy });
-    while (samples.length > 1 && samples[0].at < now - WINDOW_MS) samples.shift();
-    this.seen.set(shelter.id, samples);
-  }
-
-  // {net_per_hour, full_at}, the shape of ShelterStatus.forecast.
-  local(shelter, now = Date.now()) {
-    const samples = this.seen.get(shelter.id) || [];
-    if (samples.length < 2) return { net_per_hour: 0, full_at: null };
-    const first = samples[0];
-    const span = Math.max(now - first.at, MIN_SPAN_MS);
-    const perHour = ((shelter.occupancy - first.occupancy) / span) * 3600 * 1000;
-    const left = shelter.capacity - shelter.occupancy;
-    const fullAt = perHour > 0 && left > 0 ? new Date(now + (left / perHour) * 3600 * 1000).toISOString() : null;
-    return { net_per_hour: perHour, full_at: fullAt };
-  }
-}
-
-// The one place that says where a forecast comes from: the server's when it sends one
-// (ShelterStatus.forecast), else the rate this page has seen.
-export function forecastOf(shelter, trend, now = Date.now()) {
-  if (shelter.forecast) return shelter.forecast;
-  return trend.local(shelter, now);
+// The one place that says where a forecast comes from: the server's (ShelterStatus.forecast,
+// net arrivals per hour over its window and when that fills the shelter; see
+// docs/forecast.md). The page computes no rate of its own.
+export function forecastOf(shelter) {
+  return shelter.forecast || null;
 }
 
 // When an open shelter that still has room will be full, if that is within the hour.
-export function fillingSoon(shelter, trend, now = Date.now()) {
+export function fillingSoon(shelter, now = Date.now()) {
   if (!shelter.open || shelter.level === "full" || shelter.level === "closed") return null;
-  const forecast = forecastOf(shelter, trend, now);
+  const forecast = forecastOf(shelter);
   if (!forecast || !forecast.full_at) return null;
   const at = new Date(forecast.full_at);
   return at.getTime() - now <= FILLING_WITHIN_MS ? at : null;

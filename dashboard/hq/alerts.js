@@ -3,8 +3,7 @@
 // An alert is raised when its condition turns true and stays in the list after; the same
 // condition raises a new alert only once it has cleared and come back. Conditions:
 // - a shelter over capacity (people beyond its capacity, from the server's counts);
-// - a shelter filling fast (full within the hour: watch.js fillingSoon, the server's
-//   forecast when it sends one);
+// - a shelter filling fast (its forecast full within the hour: watch.js fillingSoon);
 // - a kiosk silent for more than 10 minutes (its heartbeats, from the tokens API);
 // - a sudden jump in people who need care at one shelter (the needs feed).
 // Alerts keep their numbers, not their words, so they re-read in the page's language.
@@ -43,12 +42,12 @@ export class Alerts {
   }
 
   // Shelters: over capacity and filling fast. Returns the alerts that are new.
-  shelters(list, trend, now = Date.now()) {
+  shelters(list, now = Date.now()) {
     const raised = [];
     for (const s of list) {
       const over = s.open ? overBy(s) : 0;
       raised.push(this.set(`over:${s.id}`, over > 0, { kind: "over", shelter: s.id, n: over }, now));
-      const at = fillingSoon(s, trend, now);
+      const at = fillingSoon(s, now);
       raised.push(this.set(`filling:${s.id}`, Boolean(at), { kind: "filling", shelter: s.id, fullAt: at }, now));
     }
     return raised.filter(Boolean);

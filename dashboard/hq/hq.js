@@ -13,7 +13,7 @@ import { html, setTexts, svg } from "../common/dom.js";
 import { apiJson, apiResponse } from "../common/api.js";
 import { deviceTokens, forgetDevices, refreshDevices, renderDevices, revokeDevice } from "./devices.js";
 import { Alerts, Beeper, KIOSK_SILENT_MS, NEEDS_WINDOW_MS } from "./alerts.js";
-import { Trend, levelWords, overBy, roomWords } from "../common/watch.js";
+import { levelWords, overBy } from "../common/watch.js";
 
 const LANG_KEY = "shelter.lang"; // shared with the public page and the staff desk
 
@@ -26,7 +26,6 @@ const levelsSeen = new Map();
 const TOKEN_KEY = "shelter.hq";
 const WALL_KEY = "shelter.hq.wall";
 const MUTE_KEY = "shelter.hq.mute";
-const trend = new Trend();
 const alerts = new Alerts();
 let beeps = 0;
 const beeper = new Beeper(() => {
@@ -39,8 +38,7 @@ let wall = location.hash === "#wall" || localStorage.getItem(WALL_KEY) === "1";
 const feed = new LiveFeed({
   onState: (changed) => {
     if (changed) announce(changed);
-    for (const s of changed ? [changed] : feed.shelters.values()) trend.note(s);
-    raise(alerts.shelters(changed ? [changed] : [...feed.shelters.values()], trend));
+    raise(alerts.shelters(changed ? [changed] : [...feed.shelters.values()]));
     render(changed ? changed.id : null);
     if (!changed) renderCardShelters();
     refreshFlowsSoon();
@@ -224,7 +222,7 @@ document.getElementById("wall-toggle").addEventListener("click", () => {
 // The alerts that move with the clock (filling fast, silent kiosks) are re-read every
 // 30 seconds even when nothing else happens.
 setInterval(() => {
-  raise([...alerts.shelters([...feed.shelters.values()], trend), ...alerts.kiosks(deviceTokens())]);
+  raise([...alerts.shelters([...feed.shelters.values()]), ...alerts.kiosks(deviceTokens())]);
   renderAlerts();
 }, 30000);
 

@@ -12,7 +12,7 @@ import { LiveFeed } from "../common/feed.js";
 import { html, setTexts, svg } from "../common/dom.js";
 import { apiJson } from "../common/api.js";
 import {
-  Trend, directionsUrl, distanceKm, fillingSoon, levelWords, nearestWithRoom, roomWords,
+  directionsUrl, distanceKm, fillingSoon, levelWords, nearestWithRoom, roomWords,
 } from "../common/watch.js";
 
 const LANG_KEY = "shelter.lang"; // shared with HQ and the staff desk
@@ -21,12 +21,10 @@ let lang = savedLanguage(LANG_KEY, STRINGS);
 let here = null; // {lat, lon} once the person allows it
 let status = { state: "connecting", since: null };
 const levelsSeen = new Map();
-const trend = new Trend();
 
 const feed = new LiveFeed({
   onState: (changed) => {
     if (changed) announce(changed);
-    for (const s of changed ? [changed] : feed.shelters.values()) trend.note(s);
     render();
   },
   onStatus: (state, since) => {
@@ -60,7 +58,7 @@ function levelPill(shelter) {
 }
 
 function fillingBadge(shelter) {
-  const at = fillingSoon(shelter, trend);
+  const at = fillingSoon(shelter);
   return at ? html("span", { class: "filling" }, t().fillingAt(clock(at, lang).slice(0, 5))) : "";
 }
 
@@ -372,5 +370,5 @@ saveLanguage(LANG_KEY, lang);
 renderStatic();
 feed.start();
 setupMap();
-// The 30-minute rate and "full by" times move with the clock, not only with updates.
+// "Full within the hour" moves with the clock, not only with updates.
 setInterval(render, 60000);
