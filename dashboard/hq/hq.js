@@ -210,6 +210,8 @@ function showWall() {
   const button = document.getElementById("wall-toggle");
   button.setAttribute("aria-pressed", String(wall));
   button.textContent = wall ? t().wallExit : t().wall;
+  // The wall has no column headers: its heading says what the numbers are.
+  document.getElementById("shelters-title").textContent = wall ? t().wallLegend : t().shelters;
   render();
 }
 
