@@ -16,6 +16,15 @@ class Kind(StrEnum):
     check_out = "check_out"
 
 
+class Stay(StrEnum):
+    """Where the people of a check-in stay: inside, or outside (counted, taking no space)."""
+
+    shelter = "shelter"
+    car = "car"
+    tent = "tent"
+    home = "home"
+
+
 class EventIn(BaseModel):
     event_id: UUID = Field(description="Chosen by the client; a retry sends the same one")
     shelter_id: str = Field(min_length=1, max_length=64, examples=["S01"])
@@ -35,6 +44,14 @@ class EventIn(BaseModel):
     occurred_at: AwareDatetime | None = Field(
         default=None, description="When it happened at the door, with offset; null means now"
     )
+    stay: Stay | None = Field(
+        default=None,
+        description=(
+            "Where they stay: shelter (inside), or car, tent, home (outside: counted in "
+            "`outside`, never in occupancy). Null: the household's planned stay, else shelter. "
+            "A check-in with another stay for a household already here moves it inside or out."
+        ),
+    )
 
     @field_validator("occurred_at")
     @classmethod
@@ -53,10 +70,16 @@ class EventResult(BaseModel):
     people: int = Field(description="How many people this event moved in or out")
     pass_code: str | None = Field(description="The pass of the household (new for a walk-in)")
     household_size: int
-    over_capacity: bool
+    over_capacity: bool = Field(
+        description="It stays inside, and this shelter, or the kind of space it needs, is over"
+    )
+    stay: Stay = Field(description="Where its people stay now (as sent, or its plan)")
     shelter: ShelterStatus
     alternatives: list[ShelterStatus] = Field(
-        description="Nearest open shelters with room, when this one is full or closed"
+        description=(
+            "Nearest open shelters with room for it (and of the kind of space it needs), "
+            "when this one, or that space, is full or closed"
+        )
     )
 
 

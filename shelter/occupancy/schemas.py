@@ -14,6 +14,20 @@ class Level(StrEnum):
     closed = "closed"
 
 
+class SpaceKind(StrEnum):
+    """Sub-capacities: people in the accessible space (福祉避難スペース), animals in pet areas."""
+
+    accessible = "accessible"
+    pets = "pets"
+
+
+class Space(BaseModel):
+    kind: SpaceKind
+    capacity: int
+    occupancy: int
+    vacancy: int = Field(description="max(capacity - occupancy, 0)")
+
+
 class ShelterStatus(BaseModel):
     """A shelter as everyone may see it: counts and state, never a person."""
 
@@ -30,6 +44,13 @@ class ShelterStatus(BaseModel):
     open: bool
     version: int
     updated_at: datetime
+    # Spaces and outside (#16, #17).
+    spaces: list[Space] = Field(
+        default=[], description="Sub-capacities the shelter has ([] when none are set)"
+    )
+    outside: int = Field(
+        default=0, description="People staying outside (car, tent, home): not in occupancy"
+    )
 
 
 class Totals(BaseModel):

@@ -27,6 +27,9 @@ STATUS_FIELDS = {
     "open",
     "version",
     "updated_at",
+    # Spaces and outside (#16, #17)
+    "spaces",
+    "outside",
 }
 
 
