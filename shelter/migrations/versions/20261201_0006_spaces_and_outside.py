@@ -100,20 +100,22 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("count_changes") as batch:
-        for name in ("outside_delta", "pets_delta", "accessible_delta"):
-            batch.drop_column(name)
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("stay")
-    with op.batch_alter_table("households") as batch:
-        batch.drop_column("accessible")
-        batch.drop_column("present_stay")
-    with op.batch_alter_table("shelters") as batch:
-        for name in (
-            "outside",
-            "pets_occupancy",
-            "accessible_occupancy",
-            "pets_capacity",
-            "accessible_capacity",
-        ):
-            batch.drop_column(name)
+    # ALTER TABLE … DROP COLUMN on both databases (SQLite 3.35+): a batch copy of events
+    # would drop its append-only triggers, and one of shelters would trip the foreign keys.
+    for table, names in (
+        ("count_changes", ("outside_delta", "pets_delta", "accessible_delta")),
+        ("events", ("stay",)),
+        ("households", ("accessible", "present_stay")),
+        (
+            "shelters",
+            (
+                "outside",
+                "pets_occupancy",
+                "accessible_occupancy",
+                "pets_capacity",
+                "accessible_capacity",
+            ),
+        ),
+    ):
+        for name in names:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
