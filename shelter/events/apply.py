@@ -30,7 +30,7 @@ from shelter.events.counts import HouseholdState, Row
 from shelter.events.schemas import EventIn, EventResult, Kind, Stay
 from shelter.events.timeline import INSIDE, Effect, Presence, Step
 from shelter.occupancy import service as occupancy
-from shelter.occupancy.schemas import ShelterStatus
+from shelter.occupancy.schemas import ShelterStatus, SpaceKind
 from shelter.occupancy.service import Demand
 from shelter.tables import Origin
 from shelter.writes.path import Change, Statuses
@@ -56,6 +56,7 @@ class Applied:
     pass_code: str
     household_size: int
     stay: str
+    spaces_full: list[SpaceKind]
     alternatives: list[ShelterStatus]
     replay: bool
     touched: list[str]  # shelters whose counts moved
@@ -70,6 +71,7 @@ class Applied:
             household_size=self.household_size,
             over_capacity=self.over_capacity,
             stay=Stay(self.stay),
+            spaces_full=self.spaces_full,
             shelter=statuses[self.shelter_id],
             alternatives=self.alternatives,
         )
@@ -217,6 +219,13 @@ def _alternatives(
     )
 
 
+def _spaces_full(settings: Settings, *, kind: str, shelter: Row, demand: Demand) -> list[SpaceKind]:
+    """For a check-in: the kinds of space the household needs that are full here."""
+    if kind != Kind.check_in.value:
+        return []
+    return occupancy.full_kinds(shelter, settings, demand)
+
+
 def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) -> Applied:
     if existing.request_hash != digest:
         raise Conflict(
@@ -228,6 +237,7 @@ def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) ->
     )
     shelter = _shelter_row(conn, existing.shelter_id)
     people = existing.headcount or household.size
+    demand = _demand(household, existing.shelter_id, people, existing.stay)
     return Applied(
         event_id=existing.event_id,
         shelter_id=existing.shelter_id,
@@ -237,12 +247,9 @@ def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) ->
         pass_code=household.pass_code,
         household_size=household.size,
         stay=existing.stay,
+        spaces_full=_spaces_full(settings, kind=existing.kind, shelter=shelter, demand=demand),
         alternatives=_alternatives(
-            conn,
-            settings,
-            kind=existing.kind,
-            shelter=shelter,
-            demand=_demand(household, existing.shelter_id, people, existing.stay),
+            conn, settings, kind=existing.kind, shelter=shelter, demand=demand
         ),
         replay=True,
         touched=[],
@@ -328,6 +335,7 @@ def apply_event(
         pass_code=household.pass_code,
         household_size=household.size,
         stay=stay,
+        spaces_full=_spaces_full(settings, kind=data.kind.value, shelter=shelter, demand=demand),
         alternatives=_alternatives(
             conn, settings, kind=data.kind.value, shelter=shelter, demand=demand
         ),

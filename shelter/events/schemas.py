@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from shelter.events.timeline import Effect
-from shelter.occupancy.schemas import ShelterStatus
+from shelter.occupancy.schemas import ShelterStatus, SpaceKind
 
 
 class Kind(StrEnum):
@@ -73,7 +73,11 @@ class EventResult(BaseModel):
     over_capacity: bool = Field(
         description="It stays inside, and this shelter, or the kind of space it needs, is over"
     )
-    stay: Stay = Field(description="Where its people stay now (as sent, or its plan)")
+    stay: Stay = Field(description="Where its people stay (as sent, or the household's plan)")
+    spaces_full: list[SpaceKind] = Field(
+        default=[],
+        description="The kinds of space it needs that are full here (accessible, pets)",
+    )
     shelter: ShelterStatus
     alternatives: list[ShelterStatus] = Field(
         description=(

@@ -220,7 +220,7 @@ def lacks(shelter: ShelterLike, settings: Settings, demand: Demand) -> bool:
         return False
     if not fullness_of(shelter, settings).has_room:
         return True
-    return bool(_full_kinds(shelter, settings, demand))
+    return bool(full_kinds(shelter, settings, demand))
 
 
 def over(shelter: ShelterLike, settings: Settings, demand: Demand) -> bool:
@@ -237,18 +237,19 @@ def over(shelter: ShelterLike, settings: Settings, demand: Demand) -> bool:
     return False
 
 
-def _full_kinds(shelter: ShelterLike, settings: Settings, demand: Demand) -> frozenset[SpaceKind]:
-    full = set()
+def full_kinds(shelter: ShelterLike, settings: Settings, demand: Demand) -> list[SpaceKind]:
+    """The kinds of space ``demand`` needs that this shelter has and that have no room."""
+    full = []
     for kind, _ in demand.needs():
         space = space_fullness(shelter, kind, settings)
         if space is not None and not space.has_room:
-            full.add(kind)
-    return frozenset(full)
+            full.append(kind)
+    return full
 
 
 def wanted(shelter: ShelterLike, settings: Settings, demand: Demand) -> Demand:
     """What to ask of the alternatives to this shelter: the kinds full here are required."""
-    return replace(demand, required=demand.required | _full_kinds(shelter, settings, demand))
+    return replace(demand, required=demand.required.union(full_kinds(shelter, settings, demand)))
 
 
 def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:

@@ -307,7 +307,7 @@ def test_a_full_accessible_space_is_over_capacity_with_alternatives_that_have_ro
     set_spaces(client, "S02", accessible=2)
     check_in(client, "S05", register(client, [["wheelchair"]]))
     answer = check_in(client, "S05", register(client, [["wheelchair"], []]))
-    assert answer["over_capacity"] is True
+    assert (answer["over_capacity"], answer["spaces_full"]) == (True, ["accessible"])
     assert answer["shelter"]["level"] == "available"
     offered = answer["alternatives"]
     assert [s["id"] for s in offered] == ["S02"], "only S02 has an accessible place"
