@@ -1,7 +1,7 @@
 // After registering at the door: the household is checked in here (again, by a button,
 // if that failed), and its named pass card is shown to print. The card is fetched with the
 // token in a header and shown from a blob.
-import { $ } from "../common/dom.js";
+import { $, html } from "../common/dom.js";
 import { uuid } from "../common/api.js";
 import { shelterName } from "../common/i18n.js";
 import { problemText, say, state, t } from "./desk.js";
@@ -52,6 +52,39 @@ async function checkIn() {
   }
 }
 
+// Where the household stays, one tap to change: a new check-in with that stay (moving
+// inside or out is an event like any other). The first check-in used its planned stay.
+const STAYS = ["shelter", "car", "tent", "home"];
+
+async function changeStay(stay) {
+  const done = state.done;
+  if (!done || !done.checkedIn) return;
+  const words = t();
+  try {
+    done.answer = await call("/events", { method: "POST", body: {
+      event_id: uuid(), shelter_id: state.shelterId, kind: "check_in", pass_code: done.passCode, stay,
+    } });
+    $("done-error").textContent = "";
+    renderDone();
+    say(words.stayChanged(words.stayChoices[stay]));
+    loadRoster();
+  } catch (error) {
+    if (error.status !== 401) $("done-error").textContent = problemText(error);
+  }
+}
+
+function renderStay(done, words) {
+  const current = done.checkedIn && done.answer ? done.answer.stay : null;
+  $("done-stay").hidden = !current;
+  $("done-stay-label").textContent = words.stayChoiceLabel;
+  $("done-stay-choices").replaceChildren(...STAYS.map((stay) => {
+    const button = html("button", { type: "button", "data-stay": stay, "aria-pressed": String(stay === current) },
+      words.stayChoices[stay]);
+    button.addEventListener("click", () => changeStay(stay));
+    return button;
+  }));
+}
+
 function forgetCard() {
   if (state.done && state.done.cardUrl) URL.revokeObjectURL(state.done.cardUrl);
   $("card").removeAttribute("src");
@@ -83,6 +116,7 @@ export function renderDone() {
   const over = done.answer && done.answer.over_capacity;
   $("done-text").textContent = over ? words.overCapacity(alternatives(done.answer)) : "";
   $("done-text").hidden = !over;
+  renderStay(done, words);
   $("done-help").textContent = words.doneHelp;
   $("checkin-again").hidden = done.checkedIn;
   $("checkin-again").textContent = words.checkInAgain;

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import ADMIN, HQ
 from tests.e2e.conftest import axe_violations, screenshot
 from tests.e2e.test_kiosk import enrol, result_title, until, wedge_scan
+from tests.e2e.test_staff import sign_in, token
 from tests.server import Server, serve
 
 
@@ -125,3 +126,29 @@ def test_the_stay_is_one_tap_and_a_full_space_offers_only_shelters_that_fit(
     tablet.click("#walkin-go")
     tablet.wait_for_selector("#pass[open]")
     assert shelter(server, "S01")["outside"] == 1
+
+
+def test_the_staff_desk_check_in_offers_the_same_stay_choice(
+    tablet: Any, stay_server: Server
+) -> None:
+    """Registered at the door to stay in the car: counted outside, 車中 pressed; one tap
+    on 館内 moves the family inside."""
+    server = stay_server
+    sign_in(tablet, server, token(server))
+    tablet.click("#register")
+    tablet.fill("#m0-name", "吉尾 春子")
+    tablet.check("#stay-car")
+    tablet.locator("#form-submit").press("Enter")
+    tablet.wait_for_selector("#done-stay:not([hidden])")
+    choice = '#done-stay-choices button[data-stay="{}"]'
+    assert tablet.locator(choice.format("car")).get_attribute("aria-pressed") == "true"
+    assert (shelter(server, "S01")["occupancy"], shelter(server, "S01")["outside"]) == (0, 1)
+    screenshot(tablet, "staff-desk-stay")
+    assert axe_violations(tablet) == []
+    tablet.click(choice.format("shelter"))
+    until(
+        tablet,
+        "document.querySelector('#done-stay-choices [data-stay=shelter]')"
+        "?.getAttribute('aria-pressed') === 'true'",
+    )
+    assert (shelter(server, "S01")["occupancy"], shelter(server, "S01")["outside"]) == (1, 0)
