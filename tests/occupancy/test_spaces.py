@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from shelter.bootstrap import alembic_config
+from shelter.cli import main
 from shelter.db import Database
 from shelter.events import rebuild
 from shelter.occupancy.service import distance_km
@@ -411,3 +413,18 @@ def test_the_migration_counts_the_households_already_inside(
         assert rebuild.rebuild(session) == rebuild.live_counts(session)
         stays = session.execute(text("SELECT DISTINCT stay FROM events")).scalars().all()
     assert stays == ["shelter"]
+
+
+def test_shelter_check_compares_every_count_and_finds_a_wrong_one(
+    client: TestClient, db: Database, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`shelter check` passes on exact counts and fails when only a space count is off."""
+    set_spaces(client, "S01", accessible=5, pets=5)
+    check_in(client, "S01", register(client, [["wheelchair"]], pets=1))
+    check_in(client, "S01", register(client, [[]]), stay="car")
+    assert main(["check", "--db", database_url]) == 0
+    assert "accessible 1, pets 1, outside 1" in capsys.readouterr().out
+    with db.write_engine.begin() as connection:
+        connection.execute(text("UPDATE shelters SET pets_occupancy = 7 WHERE id = 'S01'"))
+    assert main(["check", "--db", database_url]) == 1
+    assert "MISMATCH" in capsys.readouterr().out
