@@ -28,6 +28,9 @@ STATUS_FIELDS = {
     "version",
     "updated_at",
     "forecast",
+    # Spaces and outside (#16, #17)
+    "spaces",
+    "outside",
 }
 
 
