@@ -192,6 +192,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    @app.get("/readyz", tags=["service"])
+    def readyz() -> JSONResponse:
+        """200 once the database answers; 503 while it does not."""
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
     return app
 
 
