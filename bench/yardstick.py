@@ -86,6 +86,18 @@ def bare() -> Iterator[Bare]:
             process.kill()
 
 
+def measure(seconds: int = 5, connections: int = 32) -> float | None:
+    """The bare app's requests per second (wrk), for a benchmark's record; None without wrk."""
+    import shutil
+
+    if shutil.which("wrk") is None:
+        return None
+    from bench.write_path import wrk
+
+    with bare() as yard:
+        return wrk(f"{yard.base}/", seconds=seconds, connections=connections)["rps"]
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8001)
