@@ -67,7 +67,7 @@ def start(
         command, env=environment, stderr=stderr or subprocess.PIPE, text=True
     )
     server = Server(base=f"{scheme}://127.0.0.1:{port}", port=port, process=process)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a machine under load starts slowly
     while True:
         try:
             if httpx.get(f"{server.base}/readyz", timeout=1, verify=verify).status_code == 200:
