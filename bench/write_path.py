@@ -220,8 +220,6 @@ def main() -> int:
             for url in (f"{yard.base}/", f"{loud.base}/healthz", f"{quiet.base}/healthz"):
                 wrk(url, seconds=2, connections=n)  # warm up
             runs["bare"] = wrk(f"{yard.base}/", seconds=secs, connections=n)
-            for name, path in READS.items():
-                runs[name] = wrk(f"{loud.base}{path}", seconds=secs, connections=n)
             # Logs on and off alternate twice, and each side keeps the better of its two:
             # the machine's speed moves within a minute, and a ratio must not ride on that.
             on, off = [], []
@@ -249,6 +247,10 @@ def main() -> int:
             runs["checkin_paced"] = offered_load(
                 loud.base, 0.25 * runs["bare"]["rps"], secs, n, passes[loud.base]
             )
+            # The reads last: thousands of requests a second leave the log thread a backlog
+            # that would still be written while the check-ins were measured.
+            for name, path in READS.items():
+                runs[name] = wrk(f"{loud.base}{path}", seconds=secs, connections=n)
         finally:
             stop(loud)
             stop(quiet)
