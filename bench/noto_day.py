@@ -547,7 +547,10 @@ def day(plan: Plan, *, postgres: bool, workers: int, bare_seconds: int) -> dict[
             if postgres
             else ["--log-level", "info"]
         )
-        server = start(url, env={"SHELTER_ADMIN_TOKEN": TOKEN}, args=args, stderr=logs)
+        # The viewers only record; they do not answer websocket pings, so the server must not
+        # close them for that during the run (a browser answers; that is not what is measured).
+        env = {"SHELTER_ADMIN_TOKEN": TOKEN, "SHELTER_WS_PING_INTERVAL_SECONDS": "3600"}
+        server = start(url, env=env, args=args, stderr=logs)
         try:
             pids = family(server.process.pid)
             began = time.perf_counter()
