@@ -17,4 +17,6 @@ COPY dashboard ./dashboard
 COPY kiosk ./kiosk
 COPY --from=pages /app/node_modules ./node_modules
 EXPOSE 8000
+# Ready once the database answers (/healthz only says that the process is alive).
+HEALTHCHECK --interval=10s --timeout=3s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz')"]
 CMD ["shelter", "serve", "--host", "0.0.0.0", "--port", "8000"]

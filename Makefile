@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast simulate check fmt clean
+.PHONY: run test test-fast simulate noto-day check fmt clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test-fast: $(VENV)/.installed-dev node_modules/.installed  ## the edit-test loop
 # A load driver against a running server (make run): `make simulate ARGS=surge`.
 simulate: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.simulate $(ARGS)
+
+# A Noto-scale day (bench/noto_day.py): 1,300 shelters, 300 kiosks, 50,000 events in ten
+# minutes, 10,000 live viewers, 1,000 residents polling. `make noto-day ARGS="--scale 0.1"`
+# for a tenth, ARGS=--small for a smoke run, ARGS="--postgres --workers 2" on PostgreSQL.
+noto-day: $(VENV)/.installed-dev
+	$(BIN)/python bench/noto_day.py $(ARGS)
 
 check: $(VENV)/.installed-dev node_modules/.installed  ## format, lint, types, tests
 	$(BIN)/ruff format --check .

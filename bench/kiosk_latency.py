@@ -35,6 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import yardstick  # noqa: E402
 from bench.write_path import machine  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.edge import HOST, caddy_in_front, trusting_home  # noqa: E402
@@ -161,6 +162,8 @@ def main() -> None:
             stop(server)
     result: dict[str, object] = {
         "machine": machine(),
+        # The yardstick of the same run (bench/yardstick.py): how fast this machine is now.
+        "bare_fastapi_rps": yardstick.measure(),
         "scans": args.scans,
         "online": summary(online),
         "offline": summary(offline),

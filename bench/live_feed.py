@@ -35,6 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import yardstick  # noqa: E402
 from bench.write_path import machine, walk_in  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
@@ -385,6 +386,8 @@ def main() -> int:
     largest = max(rows, key=lambda r: r["subscribers"])
     result = {
         **machine(),
+        # The yardstick of the same run (bench/yardstick.py): how fast this machine is now.
+        "bare_fastapi_rps": yardstick.measure(),
         "runs": rows,
         "floor": floors,
         "target_10k_on_one_process": largest["subscribers"] >= 10000

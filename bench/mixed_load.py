@@ -31,6 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import yardstick  # noqa: E402
 from bench.write_path import machine, walk_in  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
@@ -129,6 +130,8 @@ def main() -> int:
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     result = {
         **machine(),
+        # The yardstick of the same run (bench/yardstick.py): how fast this machine is now.
+        "bare_fastapi_rps": yardstick.measure(),
         "seconds": args.seconds,
         "viewers": args.viewers,
         "replay_speed": args.speed,

@@ -8,8 +8,8 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -19,19 +19,16 @@ from starlette.types import ASGIApp
 from shelter import backups, errors, pages
 from shelter.audit.router import router as audit_router
 from shelter.auth.router import router as tokens_router
-from shelter.bodies import BodyLimit
 from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database, utcnow
+from shelter.edge import Edge
 from shelter.events.router import router as events_router
-from shelter.headers import SafeHeaders
 from shelter.households import needs
 from shelter.households.router import router as households_router
 from shelter.live import pgbridge
 from shelter.live.hub import Hub
-from shelter.live.router import LiveFeed
 from shelter.live.router import router as live_router
-from shelter.logs import AccessLog
 from shelter.occupancy import service as occupancy
 from shelter.occupancy.router import router as occupancy_router
 from shelter.occupancy.schemas import ShelterStatus
@@ -88,7 +85,9 @@ async def _resync_loop(hub: Hub, db: Database, settings: Settings) -> None:
             log.exception("live resync failed; trying again next period")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAPI:
+    """The service. With ``edge`` (the default) its one ASGI layer (``edge.py``) is
+    installed as middleware; ``serve_app`` puts it in front of the app instead."""
     settings = settings or Settings()
     db = Database(settings.database_url)
 
@@ -158,18 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.limits = Limits(settings)
     errors.install(app)
-    app.add_middleware(
-        BodyLimit,
-        default=settings.max_body_bytes,
-        by_path={"/api/v1/shelters/import": settings.max_import_bytes},
-    )
-    app.add_middleware(SafeHeaders)
-    app.add_middleware(AccessLog)
-    # Outermost: every log line of a request, and its answer, carry one X-Request-ID.
-    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
-    # Added last, so it runs first: the live feed skips everything built for HTTP requests.
-    # (`shelter serve` also puts it in front of the whole app: see serve_app.)
-    app.add_middleware(LiveFeed, state=app.state)
+    if edge:
+        app.add_middleware(Edge, **_edge_options(app, settings))
     for router in (
         shelters_router,
         households_router,
@@ -183,23 +172,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages.install(app, settings)
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> JSONResponse:
-        """200 once the database answers; 503 while it does not."""
+    async def healthz() -> JSONResponse:
+        """200 while the process serves (liveness: cheap, no database; ``edge.py`` answers
+        it before routing)."""
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz", tags=["service"], responses={503: {"description": "No database"}})
+    async def readyz() -> JSONResponse:
+        """200 once the database answers; 503 while it does not (readiness)."""
         try:
-            with db.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            await run_in_threadpool(_ping, db)
         except Exception:
             return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ready"})
 
     return app
 
 
+def _ping(db: Database) -> None:
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _edge_options(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    return {
+        "state": app.state,
+        "max_body": settings.max_body_bytes,
+        "max_body_by_path": {"/api/v1/shelters/import": settings.max_import_bytes},
+    }
+
+
 def serve_app() -> ASGIApp:
-    """What ``shelter serve`` runs: the app with the live feed in front of all of it.
+    """What ``shelter serve`` runs: the app with its edge (``edge.py``) in front of all of it.
 
     A feed connection then holds no frames of FastAPI's and Starlette's own layers (their
-    error and telemetry wrappers), which ten thousand open sockets would each keep alive.
+    error and telemetry wrappers), which ten thousand open sockets would each keep alive,
+    and the reads the edge answers from memory never pass through them.
     """
-    app = create_app()
-    return LiveFeed(app, state=app.state)
+    app = create_app(edge=False)
+    return Edge(app, **_edge_options(app, app.state.settings))

@@ -7,23 +7,90 @@ and anything else in a URL (requests are logged by their route template, such as
 
 from __future__ import annotations
 
+import atexit
 import logging
-import time
+import queue
+import sys
+import threading
+from logging.handlers import QueueHandler
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from pythonjsonlogger.json import JsonFormatter
 
-log = logging.getLogger("shelter.access")
+FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s"
+RENAMED = {
+    "asctime": "time",
+    "levelname": "level",
+    "name": "logger",
+    "correlation_id": "request_id",
+}
+
+
+class _Handoff(QueueHandler):
+    """Hands a record to the writer thread as it is: the request id was already attached
+    (the filter runs here, in the request's context); formatting and the write to stderr
+    happen in the thread, so the event loop never waits on a slow pipe or disk."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+class _Writer(threading.Thread):
+    """Writes the queued records every ``period`` seconds, all at once.
+
+    Not a ``QueueListener``: that one wakes for every record, and each wake-up is a switch
+    of the interpreter lock away from the event loop or the writer thread; at thousands of
+    requests a second the switches cost more than the lines. Waking a few times a second
+    and draining the queue costs one switch per batch.
+    """
+
+    def __init__(
+        self,
+        records: queue.SimpleQueue[logging.LogRecord],
+        handler: logging.Handler,
+        period: float = 0.1,
+    ) -> None:
+        super().__init__(name="shelter-log-writer", daemon=True)
+        self.records, self.handler, self.period = records, handler, period
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.period):
+            self.drain()
+        self.drain()
+
+    def drain(self) -> None:
+        while True:
+            try:
+                record = self.records.get_nowait()
+            except queue.Empty:
+                return
+            self.handler.handle(record)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+
+
+def queued_stderr() -> logging.Handler:
+    """A handler that queues records for a thread writing JSON lines to stderr.
+
+    Built by dictConfig in each worker process (uvicorn configures logging there), so each
+    process has its own thread; anything still queued is written at exit.
+    """
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(JsonFormatter(FORMAT, rename_fields=RENAMED))
+    writer = _Writer(records, stream)
+    writer.start()
+    atexit.register(writer.stop)
+    return _Handoff(records)
 
 
 def uvicorn_config(level: str) -> dict[str, Any]:
-    """The logging dictConfig for `shelter serve` (uvicorn's own access log is off)."""
-    handler = {
-        "class": "logging.StreamHandler",
-        "formatter": "json",
-        "filters": ["request_id"],
-        "stream": "ext://sys.stderr",
-    }
+    """The logging dictConfig for `shelter serve` (uvicorn's own access log is off; the
+    service's is written by ``edge.py``)."""
+    handler = {"()": "shelter.logs.queued_stderr", "filters": ["request_id"]}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -31,18 +98,6 @@ def uvicorn_config(level: str) -> dict[str, Any]:
             "request_id": {
                 "()": "asgi_correlation_id.CorrelationIdFilter",
                 "default_value": None,
-            }
-        },
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
-                "rename_fields": {
-                    "asctime": "time",
-                    "levelname": "level",
-                    "name": "logger",
-                    "correlation_id": "request_id",
-                },
             }
         },
         "handlers": {"default": handler},
@@ -53,37 +108,3 @@ def uvicorn_config(level: str) -> dict[str, Any]:
             "uvicorn.access": {"handlers": [], "propagate": False},
         },
     }
-
-
-class AccessLog:
-    """Log each request by method, route template, status and duration."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record)
-        finally:
-            route = scope.get("route")
-            log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": getattr(route, "path", "(unmatched)"),
-                    "status": status,
-                    "ms": round((time.perf_counter() - start) * 1000, 2),
-                },
-            )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -39,8 +40,12 @@ def start(
     port: int | None = None,
     scheme: str = "http",
     verify: ssl.SSLContext | bool = True,
+    stderr: IO[str] | None = None,
 ) -> Server:
-    """Start the service and wait for /healthz (the caller stops it)."""
+    """Start the service and wait until it is ready (the caller stops it).
+
+    Its stderr is kept in memory unless ``stderr`` (a file) is given: a server that logs
+    every request must write to a file, or it stalls once the pipe is full."""
     port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SHELTER_")}
     # Tests never reach the internet: no map tiles unless a test brings its own tile server.
@@ -60,12 +65,14 @@ def start(
         "warning",
         *(args or []),
     ]
-    process = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env=environment, stderr=stderr or subprocess.PIPE, text=True
+    )
     server = Server(base=f"{scheme}://127.0.0.1:{port}", port=port, process=process)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a machine under load starts slowly
     while True:
         try:
-            if httpx.get(f"{server.base}/healthz", timeout=1, verify=verify).status_code == 200:
+            if httpx.get(f"{server.base}/readyz", timeout=1, verify=verify).status_code == 200:
                 return server
         except httpx.TransportError:
             pass
@@ -78,10 +85,10 @@ def start(
 def stop(server: Server) -> None:
     server.process.terminate()
     try:
-        server.stderr = server.process.communicate(timeout=15)[1]
+        server.stderr = server.process.communicate(timeout=15)[1] or ""
     except subprocess.TimeoutExpired:
         server.process.kill()
-        server.stderr = server.process.communicate()[1]
+        server.stderr = server.process.communicate()[1] or ""
 
 
 @contextmanager
@@ -94,7 +101,7 @@ def serve(
     verify: ssl.SSLContext | bool = True,
     port: int | None = None,
 ) -> Iterator[Server]:
-    """Start the service (on a free port unless given) and wait for /healthz; stop it after."""
+    """Start the service (on a free port unless given) and wait until ready; stop it after."""
     server = start(database, env=env, args=args, scheme=scheme, verify=verify, port=port)
     try:
         yield server

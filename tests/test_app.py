@@ -19,8 +19,8 @@ from shelter.db import Database
 from tests.server import serve
 
 
-def test_healthz_says_ok_once_the_database_answers(client: TestClient) -> None:
-    """GET /healthz is 200 {"status": "ok"}."""
+def test_healthz_says_ok_while_the_process_serves(client: TestClient) -> None:
+    """GET /healthz is 200 {"status": "ok"} (liveness; readiness is /readyz: test_edge.py)."""
     response = client.get("/healthz")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 

@@ -203,6 +203,11 @@ class Hub:
         self._subscribers: set[Subscriber] = set()
         self._snapshot: str | None = None
         self._occupancy: tuple[str, str] | None = None
+        # GET /api/v1/shelters and /shelters/{id} from memory (edge.py): each body made once
+        # per change. ``ready`` once the state was read from the database at least once.
+        self._shelters: str | None = None
+        self._json: dict[str, str] = {}
+        self.ready = False
         self._needs_message: str | None = None
         self._needs_source: Callable[[], Awaitable[str]] | None = None
         self._needs_dirty = asyncio.Event()
@@ -257,6 +262,7 @@ class Hub:
     def refresh(self, statuses: Iterable[ShelterStatus]) -> None:
         """Merge states read from the database; publishes only what is newer. Loop thread."""
         self._apply(list(statuses))
+        self.ready = True
 
     def resync(self, every: Iterable[ShelterStatus], *, read_from: datetime) -> None:
         """Loop thread: ``every`` shelter the database held when a read that began at
@@ -265,6 +271,7 @@ class Hub:
         may just be newer than the read (created meanwhile), so it stays."""
         statuses = list(every)
         self._apply(statuses)
+        self.ready = True
         present = {status.id for status in statuses}
         self.forget(
             [
@@ -290,13 +297,12 @@ class Hub:
             fresh.append(status)
         if not fresh:
             return
-        self._snapshot = self._occupancy = None
+        self._snapshot = self._occupancy = self._shelters = None
         as_of, totals = _iso(utcnow()), self._totals_json()
         for status in fresh:
-            message = (
-                f'{{"type":"update","as_of":"{as_of}","totals":{totals},'
-                f'"shelter":{status.model_dump_json()}}}'
-            )
+            one = self._json[status.id] = status.model_dump_json()
+            message = f'{{"type":"update","as_of":"{as_of}","totals":{totals},"shelter":{one}}}'
+
             self._outbox[status.id] = message  # replaces a not yet sent older state
         self._outbox_ready.set()
         self._needs_dirty.set()
@@ -342,6 +348,16 @@ class Hub:
             )
             self._occupancy = (occupancy.etag_of(shelters), data.model_dump_json())
         return self._occupancy
+
+    def shelters_json(self) -> str:
+        """The body of GET /api/v1/shelters: every shelter's status, by id."""
+        if self._shelters is None:
+            self._shelters = "[" + ",".join(self._json[sid] for sid in sorted(self._json)) + "]"
+        return self._shelters
+
+    def shelter_json(self, shelter_id: str) -> str | None:
+        """The body of GET /api/v1/shelters/{id}, or None for a shelter this hub lacks."""
+        return self._json.get(shelter_id)
 
     def state(self) -> dict[str, ShelterStatus]:
         return dict(self._state)
@@ -402,7 +418,8 @@ class Hub:
             del self._state[sid]
             self._received.pop(sid, None)
             self._outbox.pop(sid, None)
-        self._snapshot = self._occupancy = None
+            self._json.pop(sid, None)
+        self._snapshot = self._occupancy = self._shelters = None
         snapshot = self.snapshot_message()
         for subscriber in self._subscribers:
             for sid in gone:

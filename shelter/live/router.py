@@ -1,8 +1,9 @@
 """The live feed's endpoints: /ws/occupancy (raw ASGI, in front of the app) and its stats.
 
-/ws/occupancy is served by ``LiveFeed``, a pure ASGI wrapper. ``shelter serve`` puts it in
-front of the whole FastAPI application (``app.serve_app``); ``create_app`` also installs it
-as the outermost middleware, so the app alone serves the feed too (tests, other servers).
+/ws/occupancy is served by ``occupancy_feed``, called by the service's one ASGI layer
+(``edge.py``). ``shelter serve`` puts that layer in front of the whole FastAPI application
+(``app.serve_app``); ``create_app`` installs it as middleware, so the app alone serves the
+feed too (tests, other servers).
 A connection stays open for hours and every update is sent to every client, so what each
 connection keeps alive and what each send passes through is multiplied by ten thousand:
 here a client holds one small coroutine (no frames of FastAPI's and Starlette's layers),
@@ -23,7 +24,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from shelter.auth import service as auth
 from shelter.config import Settings
@@ -63,20 +64,6 @@ def live_stats(request: Request) -> dict[str, int]:
         "direct": hub.direct_count,
         "released": hub.released_count,
     }
-
-
-class LiveFeed:
-    """Serves ``/ws/occupancy``; passes everything else to the app behind it."""
-
-    def __init__(self, app: ASGIApp, *, state: Any) -> None:
-        self.app = app
-        self.state = state  # the FastAPI app's state: hub, settings, db
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"] == PATH:
-            await occupancy_feed(self.state, scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
 
 
 async def occupancy_feed(state: Any, scope: Scope, receive: Receive, send: Send) -> None:
