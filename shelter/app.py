@@ -36,6 +36,7 @@ from shelter.occupancy import service as occupancy
 from shelter.occupancy.router import router as occupancy_router
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.ratelimit import Limits
+from shelter.safety.router import router as safety_router
 from shelter.shelters.router import router as shelters_router
 from shelter.writes.path import WritePath
 from shelter.writes.writer import GroupWriter
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tokens_router,
         audit_router,
         live_router,
+        safety_router,
     ):
         app.include_router(router)
     pages.install(app, settings)

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     rate_failed_auth: str = "20/minute"
     # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
     rate_register: str = "60/minute"
+    # 安否 inquiries per client address, found or not (guessing birth years is slow).
+    rate_safety_inquiry: str = "30/hour"
     # Request bodies over this many bytes get 413 before they are read; the open-data
     # import (a file) has its own bound.
     max_body_bytes: int = 1024 * 1024

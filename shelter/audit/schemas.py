@@ -18,6 +18,7 @@ class Action(StrEnum):
     merged_away = "merged_away"  # this record merged into another
     erase = "erase"  # a household's personal data erased
     sheet = "sheet"  # a sheet of pre-printed passes made
+    safety_inquiry = "safety_inquiry"  # a public 安否 inquiry answered (never the name asked)
 
 
 class AuditEntryPublic(BaseModel):
