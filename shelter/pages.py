@@ -1,6 +1,6 @@
 """The pages people open: the public vacancy page (/), registration for a pass
-(/register), 安否 inquiries (/anpi), the HQ dashboard (/dashboard), the staff desk (/staff) and the entrance
-kiosk (/kiosk).
+(/register), 安否 inquiries (/anpi), the HQ dashboard (/dashboard), the staff desk (/staff)
+and the entrance kiosk (/kiosk).
 
 They are static files in ``dashboard/`` and ``kiosk/`` that talk to the API and
 /ws/occupancy; nothing is loaded from outside this service, so they work on a shelter's
