@@ -36,6 +36,7 @@ from shelter.occupancy import service as occupancy
 from shelter.occupancy.router import router as occupancy_router
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.ratelimit import Limits
+from shelter.reports.router import router as reports_router
 from shelter.safety.router import router as safety_router
 from shelter.shelters.router import router as shelters_router
 from shelter.writes.path import WritePath
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_router,
         live_router,
         safety_router,
+        reports_router,
     ):
         app.include_router(router)
     pages.install(app, settings)
