@@ -39,6 +39,7 @@ from shelter.ratelimit import Limits
 from shelter.reports.router import router as reports_router
 from shelter.safety.router import router as safety_router
 from shelter.shelters.router import router as shelters_router
+from shelter.supplies.router import router as supplies_router
 from shelter.writes.path import WritePath
 from shelter.writes.writer import GroupWriter
 
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live_router,
         safety_router,
         reports_router,
+        supplies_router,
     ):
         app.include_router(router)
     pages.install(app, settings)
