@@ -109,12 +109,13 @@ def _histories(session: Session, *, before: datetime) -> list[History]:
         sizes[household_id] = size
         root[household_id] = merged_into or household_id
     steps: dict[str, list[Step]] = defaultdict(list)
-    for kind, shelter_id, headcount, at, event_id, household_id in session.execute(
+    # STEP_COLUMNS are Step's fields in order, whatever fields a step gains.
+    for *step, household_id in session.execute(
         select_rows(*sql.STEP_COLUMNS, col(Event.household_id)).where(
             col(Event.occurred_at) < before
         )
     ).all():
-        steps[root[household_id]].append(Step(kind, shelter_id, headcount, at, event_id))
+        steps[root[household_id]].append(Step(*step))
     return [history(hid, hsteps, size=sizes[hid]) for hid, hsteps in steps.items()]
 
 
