@@ -44,7 +44,7 @@ def register(client: TestClient, members: list[dict[str, Any]], pets: int = 0) -
     return answer
 
 
-def scripted_day(client: TestClient) -> None:
+def scripted_day(client: TestClient) -> dict[str, str]:
     """28 Nov 2026, Japan time (hand-computed figures in the tests below):
 
     - A (3: born 1950; allergy; born 2025, one pet) is in S01 since 22:00 the day before,
@@ -102,6 +102,7 @@ def scripted_day(client: TestClient) -> None:
         headers=HQ,
     )
     assert corrected.status_code == 200, corrected.text
+    return {"A": a["household_id"], "B": b["household_id"], "C": c["household_id"]}
 
 
 def report(client: TestClient, day: date = DAY) -> dict[str, Any]:
@@ -289,3 +290,22 @@ def test_replayed_nanao_days_give_the_snapshots_headcounts(client: TestClient) -
         assert body["total"]["counts"][index]["inside"] == sum(snap.people.values())
         checked += 1
     assert checked == 4
+
+
+def test_after_a_merge_the_report_agrees_with_the_live_counts(database_url: str) -> None:
+    """C merged into A after the day: their histories fold as one household, and the next
+    day's count at 23:59 (after every event) is each shelter's live occupancy."""
+    settings = Settings(database_url=database_url, admin_token=ADMIN, report_times=["23:59"])
+    with TestClient(create_app(settings)) as client:
+        ids = scripted_day(client)
+        merged = client.post(
+            f"/api/v1/households/{ids['A']}/merge",
+            json={"from_household_id": ids["C"]},
+            headers=HQ,
+        )
+        assert merged.status_code == 200, merged.text
+        body = report(client, DAY + timedelta(days=1))
+        live = {s["id"]: s["occupancy"] for s in client.get("/api/v1/shelters").json()}
+    inside = {s["id"]: s["counts"][0]["inside"] for s in body["shelters"]}
+    assert inside == live
+    assert inside["S02"] == 4  # A's three and C, together since A moved there
