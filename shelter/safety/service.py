@@ -12,6 +12,7 @@ entry. So neither the answer, nor its headers, nor how long it takes tells an as
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as select_rows
@@ -46,13 +47,14 @@ _CANDIDATES = (
 )
 
 NOT_FOUND = InquiryAnswer(found=False)
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class _Match:
     household_id: str
     shelter: ShelterRef
-    since: object
+    since: datetime | None
 
 
 def inquire(session: Session, *, name: str, birth_year: int) -> Change[InquiryAnswer]:
@@ -74,7 +76,7 @@ def inquire(session: Session, *, name: str, birth_year: int) -> Change[InquiryAn
             )
     # Two consenting people of one name and year: the one who arrived last is where a
     # family would look first (a deterministic pick, never a list of strangers).
-    match = max(matches, key=lambda m: (str(m.since), m.household_id), default=None)
+    match = max(matches, key=lambda m: (m.since or _LONG_AGO, m.household_id), default=None)
     answer = NOT_FOUND if match is None else InquiryAnswer(found=True, shelter=match.shelter)
     audit.record_public(
         session,

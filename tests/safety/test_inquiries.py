@@ -369,3 +369,12 @@ def test_name_keys_fold_what_does_not_matter(a: str, b: str) -> None:
 def test_name_keys_keep_kanji_apart() -> None:
     """Different kanji are different names (髙 is not 高)."""
     assert name_key("髙橋") != name_key("高橋")
+
+
+def test_two_people_of_one_name_and_year_give_the_latest_arrival(client: TestClient) -> None:
+    """Namesakes born the same year, both consenting: one shelter, the latest arrival's."""
+    first = register(client, HANAKO, consent=True)
+    second = register(client, HANAKO, consent=True)
+    check_in(client, first["pass_code"], "S02")
+    check_in(client, second["pass_code"], "S05")
+    assert found_in(client, "芦北 花子", 1948) == "S05"
