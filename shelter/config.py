@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # were ticked: 65 and over (高齢者), under 3 (formula, nappies, baby food).
     elderly_age: int = Field(default=65, ge=0, le=130)
     infant_age_below: int = Field(default=3, ge=0, le=18)
+    # Desk look-ups by name and year of birth, per token: enough for a busy door, too few
+    # to go through a town's names one guess at a time.
+    rate_lookup: str = "60/hour"
     # Request bodies over this many bytes get 413 before they are read; the open-data
     # import (a file) has its own bound.
     max_body_bytes: int = 1024 * 1024

@@ -1,6 +1,8 @@
 // After registering at the door: the household is checked in here (again, by a button,
-// if that failed), and its named pass card is shown to print. The card is fetched with the
-// token in a header and shown from a blob.
+// if that failed), and its named pass card is shown to print. The same view shows the card
+// of a household found by a look-up (find.js) and checked in, and reprints the card of one
+// already here. A reprint keeps the pass code: the old card keeps working too. The card is
+// fetched with the token in a header and shown from a blob.
 import { $ } from "../common/dom.js";
 import { uuid } from "../common/api.js";
 import { shelterName } from "../common/i18n.js";
@@ -14,13 +16,39 @@ export async function showRegistered(created, name) {
   state.done = {
     // A client-chosen event id makes a retried check-in safe.
     householdId: created.household_id, passCode: created.pass_code, size: created.size,
-    name, eventId: uuid(), checkedIn: false, answer: null,
+    name, eventId: uuid(), checkedIn: false, answer: null, kind: "registered",
   };
   showView("done");
   renderDone();
   $("done-title").focus();
   await checkIn();
   loadCard();
+}
+
+// A household already checked in (found by a look-up) or already here (a reprint):
+// ``kind`` is "found" or "reprint"; ``answer`` the check-in's answer, for a found one.
+export function showCardFor({ householdId, size, name, kind, answer = null }) {
+  forgetCard();
+  state.done = { householdId, passCode: null, size, name, eventId: null, checkedIn: true, answer, kind };
+  showView("done");
+  renderDone();
+  $("done-title").focus();
+  const words = t();
+  if (kind === "found") {
+    const over = answer && answer.over_capacity ? ` ${words.overCapacity(alternatives(answer))}` : "";
+    say(doneTitle(state.done) + over, { visible: false });
+  }
+  loadCard();
+}
+
+function doneTitle(done) {
+  const words = t();
+  const people = (done.answer && done.answer.people) || done.size;
+  if (done.kind === "reprint") return words.reprintTitle(done.name);
+  if (done.kind === "found") {
+    return done.answer && done.answer.effect === "none" ? words.foundAlready(done.name) : words.foundIn(done.name, people);
+  }
+  return done.checkedIn ? words.registered(done.name, people) : words.registerTitle;
 }
 
 function alternatives(answer) {
@@ -78,12 +106,11 @@ export function renderDone() {
   const done = state.done;
   if (!done) return;
   const words = t();
-  $("done-title").textContent = done.checkedIn
-    ? words.registered(done.name, (done.answer && done.answer.people) || done.size) : words.registerTitle;
+  $("done-title").textContent = doneTitle(done);
   const over = done.answer && done.answer.over_capacity;
   $("done-text").textContent = over ? words.overCapacity(alternatives(done.answer)) : "";
   $("done-text").hidden = !over;
-  $("done-help").textContent = words.doneHelp;
+  $("done-help").textContent = done.kind === "registered" ? words.doneHelp : words.reprintHelp;
   $("checkin-again").hidden = done.checkedIn;
   $("checkin-again").textContent = words.checkInAgain;
   $("card").alt = words.cardAlt(done.name);

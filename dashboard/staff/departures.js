@@ -2,8 +2,8 @@
 // roster. Read only when staff ask for it, since every read is audited.
 import { $, html } from "../common/dom.js";
 import { locale } from "../common/i18n.js";
-import { problemText, state, t } from "./desk.js";
-import { call } from "./session.js";
+import { problemText, say, state, t } from "./desk.js";
+import { call, callForResponse } from "./session.js";
 
 function japanTime(iso) {
   return new Date(iso).toLocaleTimeString(locale(state.lang),
@@ -34,10 +34,31 @@ async function loadDepartures() {
   }
 }
 
+// The same list as CSV for Excel (Japanese headers, or English on an English desk), fetched
+// with the token in a header and saved from a blob.
+async function downloadCsv() {
+  const words = t();
+  const shelterId = state.shelterId;
+  try {
+    const lang = state.lang === "en" ? "en" : "ja";
+    const response = await callForResponse(`/shelters/${encodeURIComponent(shelterId)}/departures?format=csv&lang=${lang}`);
+    const url = URL.createObjectURL(await response.blob());
+    const link = html("a", { href: url, download: `departures-${shelterId}.csv`, hidden: "" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    say(words.departuresCsvDone);
+  } catch (error) {
+    if (error.status !== 401) say(`${words.csvFailed} ${problemText(error)}`);
+  }
+}
+
 export function renderDepartures() {
   const words = t();
   $("departures-title").textContent = words.departuresTitle;
   $("departures-load").textContent = words.departuresLoad;
+  $("departures-csv").textContent = words.departuresCsv;
   $("dh-time").textContent = words.colTime;
   $("dh-household").textContent = words.colHousehold;
   $("dh-people").textContent = words.colPeople;
@@ -68,4 +89,5 @@ export function forgetDepartures() {
 
 export function bindDepartures() {
   $("departures-load").addEventListener("click", loadDepartures);
+  $("departures-csv").addEventListener("click", downloadCsv);
 }

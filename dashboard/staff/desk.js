@@ -23,6 +23,7 @@ export const state = {
   merge: null,
   erase: null,
   departures: null, // {shelterId, data} once staff asked who left today
+  find: null, // {shelterId, name, year, result, eventIds}: a look-up by name and year of birth
 };
 
 export function t() {

@@ -73,13 +73,14 @@ function actionButton(kind, label, entry, onClick, extra = "") {
   return button;
 }
 
-// ``actions``: what the edit, merge and erase buttons open, as ({ edit, merge, erase }).
+// ``actions``: what the row's buttons open, as ({ edit, merge, card, erase }).
 export function row(entry, actions) {
   const words = t();
   const anonymous = entry.anonymous || !entry.members.length;
   const buttons = html("div", { class: "actions" },
     actionButton("edit", anonymous ? words.attach : words.edit, entry, actions.edit, anonymous ? "primary" : ""),
-    actionButton("merge", words.merge, entry, actions.merge));
+    actionButton("merge", words.merge, entry, actions.merge),
+    actionButton("card", words.reprint, entry, actions.card));
   if (!anonymous) buttons.append(actionButton("erase", words.erase, entry, actions.erase, "danger"));
   return html("tr", { "data-household": entry.household_id, class: anonymous ? "anonymous" : "" },
     householdCell(entry),

@@ -14,7 +14,7 @@ let refreshTimer = null;
 let loading = null;
 let queued = null;
 let stale = false;
-let actions = { edit: () => {}, merge: () => {}, erase: () => {} };
+let actions = { edit: () => {}, merge: () => {}, card: () => {}, erase: () => {} };
 
 // One read at a time; whoever asks during a read gets one more read after it (a change
 // made meanwhile must show), shared with everyone else who asked.
@@ -152,7 +152,7 @@ export function forgetRoster() {
   $("rows").replaceChildren();
 }
 
-// ``rowActions``: what a row's edit, merge and erase buttons open.
+// ``rowActions``: what a row's edit, merge, card and erase buttons open.
 export function bindRoster(rowActions) {
   actions = rowActions;
   $("refresh").addEventListener("click", () => loadRoster());

@@ -7,6 +7,7 @@ import { state, t } from "./desk.js";
 import { rememberShelter } from "./session.js";
 import { loadRoster, refreshSoon, renderRoster } from "./roster.js";
 import { forgetDepartures, renderDepartures } from "./departures.js";
+import { forgetFind } from "./find.js";
 
 export const feed = new LiveFeed({
   onState: (changed) => {
@@ -24,6 +25,7 @@ export function chooseShelter(id) {
   state.shelterId = id;
   state.roster = null;
   forgetDepartures();
+  forgetFind();
   rememberShelter(id);
   history.replaceState(null, "", `#${encodeURIComponent(id)}`);
   renderShelter();

@@ -7,6 +7,7 @@
 //   form.js     register, correct, attach details      card.js     check in, named pass card
 //   merge.js    merge two records                      erase.js    erase personal data
 //   departures.js  who left today (check-outs, moves away)
+//   find.js     find a household that lost its pass (name and year of birth), check it in
 import { $, setTexts } from "../common/dom.js";
 import { saveLanguage } from "../common/i18n.js";
 import { LANG_KEY, state, t } from "./desk.js";
@@ -14,7 +15,9 @@ import { onSession, savedToken, signIn, signOut } from "./session.js";
 import { bindShelter, feed, renderPicker, renderShelter } from "./shelter.js";
 import { bindRoster, forgetRoster, loadRoster, renderRoster } from "./roster.js";
 import { bindForm, forgetForm, openEdit, renderForm, renderFormLabels } from "./form.js";
-import { bindCard, forgetDone, renderDone } from "./card.js";
+import { bindCard, forgetDone, renderDone, showCardFor } from "./card.js";
+import { bindFind, forgetFind, renderFind } from "./find.js";
+import { entryName } from "./entries.js";
 import { bindMerge, openMerge, renderMerge } from "./merge.js";
 import { bindDepartures, forgetDepartures, renderDepartures } from "./departures.js";
 import { bindErase, openErase, renderErase } from "./erase.js";
@@ -53,6 +56,7 @@ function renderAll() {
   renderMerge();
   renderErase();
   renderDepartures();
+  renderFind();
 }
 
 onSession({
@@ -68,6 +72,7 @@ onSession({
     forgetForm();
     forgetDone();
     forgetDepartures();
+    forgetFind();
   },
 });
 
@@ -85,12 +90,18 @@ function bind() {
     renderAll();
   });
   bindShelter();
-  bindRoster({ edit: openEdit, merge: openMerge, erase: openErase });
+  bindRoster({
+    edit: openEdit, merge: openMerge, erase: openErase,
+    // A household already here: its card again, with the same pass code.
+    card: (entry) => showCardFor({ householdId: entry.household_id, size: entry.size,
+      name: entryName(entry), kind: "reprint" }),
+  });
   bindForm();
   bindCard();
   bindMerge();
   bindErase();
   bindDepartures();
+  bindFind();
 }
 
 saveLanguage(LANG_KEY, state.lang);

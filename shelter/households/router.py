@@ -7,9 +7,11 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from shelter.auth.deps import HqDep, OptionalPrincipalDep, PrincipalDep
+from shelter.auth.service import Principal
 from shelter.deps import LimitsDep, SessionDep, SettingsDep, WriterDep
-from shelter.errors import UnknownPass
-from shelter.households import cards, departures, service
+from shelter.errors import NotFound, UnknownPass
+from shelter.events.schemas import EventResult
+from shelter.households import cards, departures, lookup, service
 from shelter.households.needs import breakdown
 from shelter.households.roster import read as read_roster
 from shelter.households.roster import to_csv as roster_csv
@@ -19,6 +21,9 @@ from shelter.households.schemas import (
     HouseholdCreated,
     HouseholdRecord,
     HouseholdUpdate,
+    LookupCheckIn,
+    LookupQuery,
+    LookupResult,
     MergeRequest,
     NeedsBreakdown,
     PassSheetRequest,
@@ -261,24 +266,102 @@ async def roster(
 @router.get(
     "/shelters/{shelter_id}/departures",
     response_model=Departures,
-    responses={404: {"description": "Unknown shelter"}},
+    responses={200: {"content": {"text/csv": {}}}, 404: {"description": "Unknown shelter"}},
 )
 async def shelter_departures(
     shelter_id: str,
     principal: PrincipalDep,
     writer: WriterDep,
     date: date | None = None,
+    format: Literal["json", "csv"] = "json",
+    lang: Literal["ja", "en"] = "ja",
 ) -> Response:
     """Who left the shelter on a day (Japan time, default today): check-outs and moves away,
-    with times (staff of that shelter, hq; audited like the roster)."""
+    with times (staff of that shelter, hq; audited like the roster).
+
+    ``format=csv``: Japanese headers, kinds and need names by default, ``lang=en`` for
+    English, times in Japan time (+09:00), as for the roster CSV."""
     day = date or departures.today_in_japan()
     data = await writer.run(
-        departures.read, principal=principal, shelter_id=shelter_id, day=day, purpose="json"
+        departures.read, principal=principal, shelter_id=shelter_id, day=day, purpose=format
     )
-    return Response(data.model_dump_json(), media_type="application/json", headers=NO_STORE)
+    headers = dict(NO_STORE)
+    if format == "csv":
+        filename = f"departures-{shelter_id}-{day.isoformat()}.csv"
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return Response(
+            departures.to_csv(data, lang).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
+        )
+    return Response(data.model_dump_json(), media_type="application/json", headers=headers)
 
 
 @router.get("/needs")
 def needs(_: HqDep, session: SessionDep) -> NeedsBreakdown:
     """People who need special care (要配慮者) and pets, counted per shelter (hq)."""
     return breakdown(session)
+
+
+def _lookup_key(principal: Principal) -> str:
+    # Per token: one desk's look-ups never hold back another desk behind the same NAT.
+    return f"lookup:{principal.token_id}"
+
+
+LOOKUP: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Not staff of this shelter, nor hq"},
+    404: {"description": "Unknown shelter"},
+    429: {"description": "Too many look-ups from this token; see Retry-After"},
+}
+
+
+@router.post("/shelters/{shelter_id}/lookup", response_model=LookupResult, responses=LOOKUP)
+async def lookup_household(
+    shelter_id: str,
+    data: LookupQuery,
+    principal: PrincipalDep,
+    writer: WriterDep,
+    limits: LimitsDep,
+) -> Response:
+    """Find a household by one member's full name and year of birth (staff of that shelter,
+    hq): an exact match only, with no names; audited; limited per token."""
+    limits.take(limits.lookup, _lookup_key(principal), what="look-ups from this token")
+    result = await writer.run(lookup.find, principal=principal, shelter_id=shelter_id, query=data)
+    return Response(result.model_dump_json(), media_type="application/json", headers=NO_STORE)
+
+
+@router.post(
+    "/shelters/{shelter_id}/lookup/check-in",
+    status_code=201,
+    response_model=EventResult,
+    responses={
+        **LOOKUP,
+        200: {"model": EventResult, "description": "A replay of an event already applied"},
+        404: {"description": "Unknown shelter, or no such household with that name and year"},
+        409: {"description": "The event_id was used for a different event"},
+    },
+)
+async def lookup_check_in(
+    shelter_id: str,
+    data: LookupCheckIn,
+    principal: PrincipalDep,
+    writer: WriterDep,
+    limits: LimitsDep,
+    settings: SettingsDep,
+) -> Response:
+    """Check in a household found by a look-up (the same name and year again): an ordinary
+    check-in event, idempotent by event_id; then its named card prints as for any other."""
+    key = _lookup_key(principal)
+    limits.ensure_allowed(limits.lookup, key, what="look-ups from this token")
+    job = lookup.check_in(settings, principal=principal, shelter_id=shelter_id, data=data)
+    try:
+        outcome = await writer.run_job(job)
+    except NotFound:
+        limits.count(limits.lookup, key)  # a wrong guess costs as much as a look-up
+        raise
+    return Response(
+        outcome.result.model_dump_json(),
+        status_code=200 if outcome.replay else 201,
+        media_type="application/json",
+        headers=NO_STORE,
+    )

@@ -4,6 +4,7 @@ from datetime import date as date_type
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
+from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -237,3 +238,49 @@ class Departures(BaseModel):
     households: int
     people: int
     entries: list[Departure]
+
+
+def _required_year(value: object) -> int:
+    year = western_year(value)
+    if year is None:
+        raise ValueError("give the year of birth, like 1948 or 昭和23")
+    return year
+
+
+class LookupQuery(BaseModel):
+    """What the person at the desk says: one member's full name and year of birth."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: RequiredLine = Field(
+        max_length=100,
+        description="One member's full name, in kanji or kana (spaces and width do not matter)",
+        examples=["芦北 花子", "あしきた はなこ"],
+    )
+    birth_year: Annotated[int, BeforeValidator(_required_year)] = Field(
+        description="That member's year of birth: Western (1948) or era (昭和23, S23)",
+        examples=[1948, "昭和23"],
+    )
+
+
+class LookupCheckIn(LookupQuery):
+    """Check in a household the lookup found: the same name and year again, and its id."""
+
+    household_id: str = Field(min_length=1, max_length=32)
+    event_id: UUID = Field(description="Chosen by the desk; a retry sends the same one")
+
+
+class LookupMatch(BaseModel):
+    """A household with a member of exactly that name and year: no names, no other data."""
+
+    household_id: str
+    size: int = Field(description="How many people the household registered")
+    registered_at: datetime
+    here: bool = Field(description="It is checked in at this shelter now")
+
+
+class LookupResult(BaseModel):
+    found: bool
+    matches: list[LookupMatch] = Field(
+        description="Usually one; more when the same person was registered twice"
+    )

@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from shelter.audit import service as audit
 from shelter.audit.schemas import Action
-from shelter.safety.names import name_key
+from shelter.errors import Invalid
+from shelter.households.lookup import name_key
 from shelter.safety.schemas import InquiryAnswer, ShelterRef
 from shelter.tables import Household, Member, Shelter
 from shelter.writes.path import Change, done
@@ -61,11 +62,15 @@ def inquire(session: Session, *, name: str, birth_year: int) -> Change[InquiryAn
     """The answer to one inquiry, audited in the same transaction (never with the name or
     the year asked: only whether something was told, and about whom)."""
     key = name_key(name)
+    if len(key) < 2:
+        # Only spaces or dots (or one letter): no full name, and an empty key would equal
+        # every member's missing kana. Refused on what was sent, whoever is in the records.
+        raise Invalid("name: give the person's full name (family and given name).")
     rows = session.connection().execute(_CANDIDATES, {"year": birth_year}).all()
     matches: list[_Match] = []
     # Every row is compared, whether or not one already matched: no early exit to time.
     for row in rows:
-        same = key == name_key(row.name) or key == name_key(row.name_kana or "")
+        same = key in (name_key(row.name), name_key(row.name_kana))
         if same and bool(row.consent_safety_info):
             matches.append(
                 _Match(

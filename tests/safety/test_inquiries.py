@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from shelter.app import create_app
 from shelter.config import Settings
+from shelter.households.lookup import name_key
 from shelter.safety import service
-from shelter.safety.names import name_key
 from tests.conftest import ADMIN, HQ, event
 
 URL = "/api/v1/safety/inquiries"
@@ -330,6 +330,7 @@ def test_bad_inquiries_get_words_and_no_echo(client: TestClient) -> None:
         {"name": "芦北 花子", "birth_year": 2999},
         {"name": "芦北 花子"},
         {"name": "芦北 花子", "birth_year": 1948, "extra": 1},
+        {"name": "・ ・", "birth_year": 1948},  # nothing left of a name once folded
     ):
         response = client.post(URL, json=body)
         assert response.status_code == 422, body
