@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     live_resync_seconds: float = 15.0
     # HQ's needs breakdown is recounted at most this often while check-ins stream in.
     live_needs_interval_seconds: float = 2.0
+    # The forecast (ShelterStatus.forecast): net arrivals per hour over this many recent
+    # minutes, by when they happened. 60 was chosen on the Nanao replay (docs/forecast.md).
+    forecast_window_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    # A fill time further ahead than this is not given (full_at null): a recent rate says
+    # nothing about the day after tomorrow.
+    forecast_horizon_hours: float = Field(default=24.0, gt=0)
 
     # Abuse limits ("N/second|minute|hour", the limits package's notation), per worker.
     # Unknown pass codes, per token and per client address: guessing gets 429. Only misses

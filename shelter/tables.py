@@ -27,6 +27,11 @@ class Shelter(SQLModel, table=True):
     version: int = 1
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The forecast's window (occupancy/forecast.py): its count changes summed per minute
+    # ([[unix_minute, delta], …]), and the last count change folded in. Kept by the write
+    # path in the same transaction as the counts, so a status is still one row.
+    trend: list[list[int]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    trend_seq: int = 0
 
 
 class Origin(StrEnum):

@@ -72,7 +72,9 @@ export class LiveFeed {
 
   keep(shelter) {
     const known = this.shelters.get(shelter.id);
-    if (known && known.version >= shelter.version) return false;
+    // The same version may come again with a newer forecast (its window slid on while
+    // the counts stood still): take it; only an older version is stale.
+    if (known && known.version > shelter.version) return false;
     this.shelters.set(shelter.id, shelter);
     return true;
   }

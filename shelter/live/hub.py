@@ -19,6 +19,9 @@ Flow:
 4. New clients get a snapshot from the hub's cache (no database query per connection).
    ``refresh`` merges statuses read from the database: at start, on a timer as a safety
    net, and (with PostgreSQL and several workers) when another worker signals a change.
+   A status read on the timer may carry the same version with a newer forecast (its
+   window slid on with time, ``occupancy/forecast.py``): that goes out too, so a
+   forecast ages within ``live_resync_seconds`` even when nobody arrives.
 """
 
 from __future__ import annotations
@@ -275,8 +278,13 @@ class Hub:
         fresh = []
         for status in statuses:
             known = self._state.get(status.id)
-            if known is not None and known.version >= status.version:
+            if known is not None and (
+                known.version > status.version
+                or (known.version == status.version and known.forecast == status.forecast)
+            ):
                 continue  # stale or already delivered: the highest version wins
+            # The same version with another forecast: the counts stand still but the
+            # forecast's window slid on (a resync re-read it), so it goes out again.
             self._state[status.id] = status
             self._received[status.id] = utcnow()
             fresh.append(status)

@@ -14,6 +14,24 @@ class Level(StrEnum):
     closed = "closed"
 
 
+class Forecast(BaseModel):
+    """Where the count is heading, from the net arrivals of a recent window."""
+
+    net_per_hour: float = Field(
+        default=0.0,
+        examples=[42.0],
+        description="Net arrivals per hour (arrivals minus departures) over the last "
+        "SHELTER_FORECAST_WINDOW_MINUTES, by when they happened at the door",
+    )
+    full_at: datetime | None = Field(
+        default=None,
+        examples=["2026-11-22T10:40:00+09:00"],
+        description="When the shelter fills at that rate (Japan time); null when it is not "
+        "filling, is closed or already full, or would fill only beyond "
+        "SHELTER_FORECAST_HORIZON_HOURS",
+    )
+
+
 class ShelterStatus(BaseModel):
     """A shelter as everyone may see it: counts and state, never a person."""
 
@@ -30,6 +48,7 @@ class ShelterStatus(BaseModel):
     open: bool
     version: int
     updated_at: datetime
+    forecast: Forecast = Field(default_factory=Forecast)
 
 
 class Totals(BaseModel):

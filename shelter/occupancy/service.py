@@ -17,8 +17,10 @@ from sqlmodel import Session, col, select
 
 from shelter.config import Settings
 from shelter.db import utcnow
+from shelter.occupancy import forecast as forecasting
 from shelter.occupancy.schemas import (
     Flows,
+    Forecast,
     Level,
     Occupancy,
     ShelterFlow,
@@ -56,6 +58,8 @@ class ShelterLike(Protocol):
     def version(self) -> int: ...
     @property
     def updated_at(self) -> datetime: ...
+    @property
+    def trend(self) -> list[list[int]]: ...
 
 
 class Board(Protocol):
@@ -120,6 +124,21 @@ def fullness_of(shelter: ShelterLike, settings: Settings) -> Fullness:
     )
 
 
+def forecast_of(
+    shelter: ShelterLike, settings: Settings, *, now: datetime | None = None
+) -> Forecast:
+    """Where this shelter's count is heading, from the trend its row carries (no query)."""
+    return forecasting.forecast(
+        shelter.trend,
+        capacity=shelter.capacity,
+        occupancy=shelter.occupancy,
+        is_open=shelter.open,
+        now=now or utcnow(),
+        window_minutes=settings.forecast_window_minutes,
+        horizon_hours=settings.forecast_horizon_hours,
+    )
+
+
 def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
     full = fullness_of(shelter, settings)
     return ShelterStatus(
@@ -136,6 +155,7 @@ def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
         open=shelter.open,
         version=shelter.version,
         updated_at=shelter.updated_at,
+        forecast=forecast_of(shelter, settings),
     )
 
 
@@ -159,10 +179,11 @@ def occupancy(session: Session, settings: Settings) -> Occupancy:
 
 
 def etag_of(statuses: Sequence[ShelterStatus]) -> str:
-    """Changes exactly when some shelter's version does (or a shelter is added)."""
+    """Changes exactly when some shelter's version or forecast does (or a shelter is
+    added): a forecast ages with time while the version stays."""
     digest = hashlib.sha256()
     for s in statuses:
-        digest.update(f"{s.id}:{s.version};".encode())
+        digest.update(f"{s.id}:{s.version}:{s.forecast.model_dump_json()};".encode())
     return f'W/"{digest.hexdigest()[:32]}"'
 
 
@@ -188,6 +209,7 @@ STATUS_COLUMNS = (
     _S.c.open,
     _S.c.version,
     _S.c.updated_at,
+    _S.c.trend,
 )
 # A shelter with room has a place left (``fullness``): the database narrows, the rule decides.
 _MAYBE_ROOM = select_rows(*STATUS_COLUMNS).where(
@@ -293,3 +315,59 @@ def flows(session: Session, *, hours: int, now: datetime | None = None) -> Flows
             flow.occupancy[index] = current[shelter_id] - after
             after += later[shelter_id][index]
     return Flows(as_of=now, hours=starts, shelters=result)
+
+
+_C = CountChange.__table__  # type: ignore[attr-defined]
+_TRENDS = select_rows(_S.c.id, _S.c.trend, _S.c.trend_seq).where(
+    _S.c.id.in_(bindparam("ids", expanding=True))
+)
+_CHANGES = select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta).where(
+    _C.c.shelter_id.in_(bindparam("ids", expanding=True))
+)
+# Folded before: only the changes since (a range of the primary key: a handful of rows,
+# where a range of occurred_at could be the whole last window of a busy shelter).
+_CHANGES_AFTER = _CHANGES.where(_C.c.id > bindparam("after"))
+# Never folded (a new shelter, or an upgraded database): the changes of the last window.
+_CHANGES_SINCE = _CHANGES.where(_C.c.occurred_at >= bindparam("oldest"))
+_SET_TREND = (
+    _S.update()
+    .where(_S.c.id == bindparam("sid"))
+    .values(trend=bindparam("new_trend"), trend_seq=bindparam("new_seq"))
+)
+
+
+def fold_trends(
+    connection: Connection, settings: Settings, ids: Sequence[str], *, now: datetime | None = None
+) -> None:
+    """Fold the count changes not yet in these shelters' trends into them (the write path
+    runs this inside the transaction that made the changes, so the rows are locked).
+
+    Per shelter, count changes are written only under its row lock, so their ids rise in
+    commit order and ``id > trend_seq`` is exactly what is new, whatever other workers did.
+    Only changes inside the window are read: older ones can never move the rate.
+    """
+    if not ids:
+        return
+    now = now or utcnow()
+    window = settings.forecast_window_minutes
+    rows = {row.id: row for row in connection.execute(_TRENDS, {"ids": list(ids)}).all()}
+    if not rows:
+        return
+    after = min(row.trend_seq for row in rows.values())
+    oldest = now - timedelta(minutes=window + 1)
+    new: dict[str, list[tuple[int, datetime, int]]] = {sid: [] for sid in rows}
+    query = _CHANGES_AFTER if after else _CHANGES_SINCE
+    for change in connection.execute(query, {"ids": list(rows), "after": after, "oldest": oldest}):
+        if change.id > rows[change.shelter_id].trend_seq and change.occurred_at >= oldest:
+            new[change.shelter_id].append((change.id, change.occurred_at, change.delta))
+    updates = []
+    for sid, row in rows.items():
+        changes = new[sid]
+        trend = forecasting.fold(
+            row.trend, [(at, delta) for _, at, delta in changes], now=now, window_minutes=window
+        )
+        seq = max([row.trend_seq, *(cid for cid, _, _ in changes)])
+        if trend != row.trend or seq != row.trend_seq:
+            updates.append({"sid": sid, "new_trend": trend, "new_seq": seq})
+    if updates:
+        connection.execute(_SET_TREND, updates)

@@ -6,8 +6,9 @@ answer. ``WritePath.commit`` runs one or more works in one transaction:
 
 1. locks the shelters the works name up front, in one order (``locks.py``, PostgreSQL);
 2. runs each work in its own savepoint, so a refusal undoes that work alone;
-3. reads the statuses of the shelters the works touched (and those their answers show)
-   once, inside the transaction: the states this commit makes true;
+3. folds the count changes into the touched shelters' forecast trends, then reads the
+   statuses of the shelters the works touched (and those their answers show) once,
+   inside the transaction: the states this commit makes true;
 4. signals the other workers (``notify.py``: a NOTIFY that PostgreSQL sends on commit);
 5. commits;
 6. hands the touched statuses to the publisher (the live hub, wired in by the app), then
@@ -208,6 +209,12 @@ class WritePath:
             changes = [c for c in outcomes if isinstance(c, Change)]
             touched = sorted(set().union(*(c.touched for c in changes)))
             shown = set(touched).union(*(c.shown for c in changes))
+            # The forecast's window travels in the shelter rows: fold this commit's count
+            # changes in before the statuses are read (occupancy/forecast.py says why).
+            # Their rows locked first (already held when counts moved; a change of a
+            # shelter's details may not hold it), so no other worker's fold interleaves.
+            locks.take(session, touched, up_front=True)
+            occupancy.fold_trends(session.connection(), self._settings, touched)
             read = occupancy.statuses_by_id(session.connection(), self._settings, sorted(shown))
             statuses = {status.id: status for status in read}
             changed = [statuses[sid] for sid in touched if sid in statuses]

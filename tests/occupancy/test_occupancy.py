@@ -27,6 +27,7 @@ STATUS_FIELDS = {
     "open",
     "version",
     "updated_at",
+    "forecast",
 }
 
 
