@@ -1,4 +1,4 @@
-# The kiosk's QR decoder comes from npm (pinned by the lockfile) and is served by the API.
+# The kiosk's QR decoder and the public page's map (Leaflet) come from npm (pinned by the lockfile) and are served by the API.
 FROM node:20-slim AS pages
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -21,8 +21,8 @@ run: $(VENV)/.installed-run node_modules/.installed  ## serve on http://127.0.0.
 	$(BIN)/shelter serve --host 127.0.0.1 --port 8000
 
 # Front-end packages come from npm, pinned by the lockfile: the kiosk's QR decoder
-# (barcode-detector and its zxing WebAssembly, served by the service) and axe-core for the
-# browser tests.
+# (barcode-detector and its zxing WebAssembly, served by the service), the public page's map
+# (leaflet, served likewise) and axe-core for the browser tests.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

@@ -36,7 +36,10 @@ export function renderHeader() {
   const saved = live ? null : lastKnown();
   const shelter = saved ? saved.shelter : here();
   $("shelter-name").textContent = shelter ? shelter.name : words.title;
-  $("inside").textContent = shelter ? words.insideValue(shelter.occupancy, shelter.capacity) : "–";
+  // People staying outside (car, tent, home) are no part of the count against capacity.
+  const outside = shelter && shelter.outside ? ` · ${words.outsideValue(shelter.outside)}` : "";
+  $("inside").textContent = shelter
+    ? words.insideValue(shelter.occupancy, shelter.capacity) + outside : "–";
   const asOf = $("as-of"); // absent from a page the service worker cached before it was added
   if (asOf) {
     asOf.hidden = !saved;

@@ -152,5 +152,7 @@ export class Sync {
 // What the server takes: the event without the kiosk's own bookkeeping.
 export function wire(event) {
   const { event_id, shelter_id, kind, pass_code, headcount, occurred_at } = event;
-  return { event_id, shelter_id, kind, pass_code, headcount, occurred_at };
+  // stay only when chosen: left out, the server uses the household's planned stay.
+  const chosen = event.stay ? { stay: event.stay } : {};
+  return { event_id, shelter_id, kind, pass_code, headcount, occurred_at, ...chosen };
 }

@@ -7,7 +7,7 @@ import { $ } from "../dashboard/common/dom.js";
 import { wire } from "./outbox.js";
 import { state } from "./state.js";
 import { keepLastKnown, renderHeader, renderSync } from "./header.js";
-import { refusal, resultFromAnswer, show } from "./result.js";
+import { onStayPick, refusal, resultFromAnswer, show } from "./result.js";
 import { remember, updateRecent } from "./recent.js";
 import { showPass } from "./pass.js";
 import { enrol, enrolTokenIn } from "./enrol.js";
@@ -61,9 +61,13 @@ export async function record(event, { walkIn = false } = {}) {
   remember({ id: event.event_id, kind, pass: event.pass_code, headcount: event.headcount,
     status: "queued", at: new Date(event.occurred_at) });
   const queued = () => {
+    // Offline: the household's plan is not known here, so no stay is shown pressed unless
+    // one was chosen; a tap still records the choice.
+    const stay = kind === "in" && event.pass_code
+      ? { pass: event.pass_code, current: event.stay || null } : null;
     show(walkIn
       ? { tone: "ok", title: (w) => w.walkInQueued(event.headcount), detail: (w) => w.walkInQueuedDetail }
-      : { tone: "ok", title: (w) => w.queued[kind], detail: (w) => w.queuedDetail });
+      : { tone: "ok", title: (w) => w.queued[kind], detail: (w) => w.queuedDetail, stay });
     mark(started, "queued");
     state.sync.soon();
   };
@@ -100,6 +104,9 @@ export async function record(event, { walkIn = false } = {}) {
   }
   mark(started, "answered");
 }
+
+// A tap on a stay in the result: the household's people move inside or out, as an event.
+onStayPick((pass, stay) => record(newEvent({ kind: "check_in", pass_code: pass, stay })));
 
 // Every way a code comes in ends here: the handheld scanner, the camera, typing.
 export function onScan(text, source) {

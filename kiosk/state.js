@@ -21,8 +21,10 @@ export const state = {
   sending: false,
   recent: [], // {id, kind, pass, headcount, status, code, newPass, at}
   refused: 0,
-  result: null, // what the big panel shows: {tone, title, detail, alternatives}
+  // what the big panel shows: {tone, title, detail, alternatives, stay: {pass, current}}
+  result: null,
   walkInCount: 1,
+  walkInStay: "shelter",
   unauthorized: false,
   offlineSince: navigator.onLine ? null : new Date(),
 };

@@ -1,7 +1,7 @@
 // The kiosk's service worker: keeps the app shell (page, scripts, styles and the QR
 // decoder with its WebAssembly) so the kiosk opens and scans with no network at all.
 // The API and the live feed are never cached: events go through the IndexedDB outbox.
-const CACHE = "shelter-kiosk-v3";
+const CACHE = "shelter-kiosk-v4";
 const SHELL = [
   "/kiosk",
   "/static/kiosk/kiosk.js",
@@ -15,6 +15,7 @@ const SHELL = [
   "/static/kiosk/header.js",
   "/static/kiosk/recent.js",
   "/static/kiosk/walkin.js",
+  "/static/kiosk/stay.js",
   "/static/kiosk/pass.js",
   "/static/kiosk/outbox.js",
   "/static/kiosk/scanner.js",

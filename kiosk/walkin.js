@@ -2,14 +2,22 @@
 import { $ } from "../dashboard/common/dom.js";
 import { state, t } from "./state.js";
 import { newEvent, record } from "./scan.js";
+import { renderStayChoices } from "./stay.js";
 
 export function renderWalkIn() {
-  $("walkin-count").textContent = t().people(state.walkInCount);
+  const words = t();
+  $("walkin-count").textContent = words.people(state.walkInCount);
+  $("walkin-stay-label").textContent = words.stayLabel;
+  renderStayChoices($("walkin-stay"), state.walkInStay, (stay) => {
+    state.walkInStay = stay;
+    renderWalkIn();
+  });
 }
 
 export function bindWalkIn() {
   $("walkin-open").addEventListener("click", () => {
     state.walkInCount = 1;
+    state.walkInStay = "shelter"; // a group with no pass has no plan: inside unless told
     renderWalkIn();
     $("walkin").showModal();
   });
@@ -25,6 +33,7 @@ export function bindWalkIn() {
   $("walkin-form").addEventListener("submit", (event) => {
     event.preventDefault();
     $("walkin").close();
-    record(newEvent({ kind: "check_in", headcount: state.walkInCount }), { walkIn: true });
+    record(newEvent({ kind: "check_in", headcount: state.walkInCount, stay: state.walkInStay }),
+      { walkIn: true });
   });
 }

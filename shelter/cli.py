@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from shelter.config import Settings
 
 if TYPE_CHECKING:
+    from shelter.events.timeline import Load
     from shelter.writes.path import WritePath
 
 
@@ -178,6 +179,7 @@ def restore_cmd(args: argparse.Namespace) -> int:
 def check(args: argparse.Namespace) -> int:
     from shelter.db import Database
     from shelter.events import rebuild
+    from shelter.events.timeline import ZERO
 
     db = Database(_settings(args).database_url)
     with db.reader() as session:
@@ -185,9 +187,17 @@ def check(args: argparse.Namespace) -> int:
         ledger = rebuild.ledger_counts(session)
     db.dispose()
     for shelter_id in sorted(live):
-        mark = "ok" if live[shelter_id] == rebuilt.get(shelter_id, 0) else "MISMATCH"
-        print(f"{shelter_id}\tlive {live[shelter_id]}\tlog {rebuilt.get(shelter_id, 0)}\t{mark}")
+        # Every count: occupancy, the accessible space, the pet area, outside.
+        now, log = live[shelter_id], rebuilt.get(shelter_id, ZERO)
+        mark = "ok" if now == log == ledger.get(shelter_id, ZERO) else "MISMATCH"
+        print(f"{shelter_id}\tlive {_counts(now)}\tlog {_counts(log)}\t{mark}")
     return 0 if live == rebuilt == ledger else 1
+
+
+def _counts(load: Load) -> str:
+    return (
+        f"{load.occupancy} (accessible {load.accessible}, pets {load.pets}, outside {load.outside})"
+    )
 
 
 def parser() -> argparse.ArgumentParser:

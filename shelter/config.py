@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shelter.maps.tiles import tile_source
+
 
 class Settings(BaseSettings):
     """Everything an operator may tune; defaults run a town's five shelters on SQLite."""
@@ -26,7 +28,7 @@ class Settings(BaseSettings):
     backup_keep: int = 24
     # Seed the town's five main shelters when the database is new.
     seed: bool = True
-    # Level bands as fractions of capacity (VACAN-style: 空いています / やや混雑 / 混雑 / 満).
+    # Level bands as fractions of capacity (VACAN-style: 空いています / やや混雑 / ほぼ満員 / 満員).
     level_available_below: float = 0.5
     level_crowded_below: float = 0.8
     level_nearly_full_below: float = 1.0
@@ -92,6 +94,14 @@ class Settings(BaseSettings):
     # A font with Japanese glyphs for pass cards and sheets (.ttf, .otf or .ttc). Unset: the
     # Noto Sans CJK JP that installs with the package, else a system CJK font.
     card_font: Path | None = None
+    # The public page's map: a tile URL template ({z}/{x}/{y}, optionally {s}) and its
+    # attribution. Default: 地理院タイル 淡色地図, the map Japanese public bodies use. Empty or
+    # "none": no tiles (the page draws its offline sketch). The pages' CSP allows images from
+    # this host only.
+    map_tiles: str = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
+    map_attribution: str = "地理院タイル"
+    map_attribution_url: str = "https://maps.gsi.go.jp/development/ichiran.html"
+    map_max_zoom: int = Field(default=18, ge=1, le=22)
     # Where kiosk/ and dashboard/ live: the checkout holding this package, else the cwd.
     pages_root: Path = Field(default_factory=lambda: _default_pages_root())
 
@@ -105,6 +115,13 @@ class Settings(BaseSettings):
                 "SHELTER_ADMIN_TOKEN is too weak: use at least 32 random characters, e.g. "
                 "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _map_tiles_are_a_template(self) -> Settings:
+        # A typo here would only show up as a blank map on residents' phones: refuse it at
+        # start, with the reason.
+        tile_source(self.map_tiles)
         return self
 
     @model_validator(mode="after")

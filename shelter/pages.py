@@ -19,6 +19,8 @@ from starlette.staticfiles import StaticFiles
 
 from shelter.config import Settings
 from shelter.errors import NotFound
+from shelter.maps.router import router as map_router
+from shelter.maps.tiles import tile_source
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,6 +53,26 @@ VENDOR: dict[str, tuple[str, ...]] = {
 }
 
 
+# The public page's map (Leaflet), likewise from npm.
+MAP_VENDOR: dict[str, tuple[str, ...]] = {
+    "leaflet.js": ("leaflet", "dist", "leaflet.js"),
+    "leaflet.css": ("leaflet", "dist", "leaflet.css"),
+}
+
+
+def public_headers(settings: Settings) -> dict[str, str]:
+    """The public page may show map tiles from the one configured tile host, no other."""
+    source = tile_source(settings.map_tiles)
+    if source is None:
+        return PAGE_HEADERS
+    return {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": CSP.replace(
+            "img-src 'self' data: blob:;", f"img-src 'self' data: blob: {source.origin};"
+        ),
+    }
+
+
 # The API documentation page's own files, from npm (swagger-ui-dist), likewise.
 DOCS_VENDOR: dict[str, tuple[str, ...]] = {
     "swagger-ui-bundle.js": ("swagger-ui-dist", "swagger-ui-bundle.js"),
@@ -72,7 +94,8 @@ def _page(request: Request, *parts: str, headers: dict[str, str] = PAGE_HEADERS)
 
 @router.get("/")
 def public_page(request: Request) -> FileResponse:
-    return _page(request, "dashboard", "public", "index.html")
+    headers = public_headers(request.app.state.settings)
+    return _page(request, "dashboard", "public", "index.html", headers=headers)
 
 
 @router.get("/dashboard")
@@ -131,6 +154,11 @@ def kiosk_vendor(name: str, request: Request) -> FileResponse:
     return _vendor(request, VENDOR, name)
 
 
+@router.get("/map/vendor/{name}")
+def map_vendor(name: str, request: Request) -> FileResponse:
+    return _vendor(request, MAP_VENDOR, name)
+
+
 @router.get("/docs")
 def swagger_page(request: Request) -> FileResponse:
     return _page(request, "dashboard", "api", "docs.html", headers=DOCS_HEADERS)
@@ -150,6 +178,7 @@ def docs_vendor(name: str, request: Request) -> FileResponse:
 
 def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
+    app.include_router(map_router)
     for name in ("dashboard", "kiosk"):
         directory = settings.pages_root / name
         if directory.is_dir():

@@ -24,6 +24,16 @@ class Shelter(SQLModel, table=True):
     open: bool = True
     # Live count, changed only in the same transaction as the event that changes it.
     occupancy: int = 0
+    # Sub-capacities (None: the shelter has no such space): people in its accessible space
+    # (福祉避難スペース), animals in its pet area.
+    accessible_capacity: int | None = Field(default=None, ge=0)
+    pets_capacity: int | None = Field(default=None, ge=0)
+    # Live counts like occupancy (kept even with no such space, so setting one is exact at
+    # once): members inside with wheelchair or medical_care needs, pets of households
+    # inside, and people staying outside (car, tent, home), who are never in occupancy.
+    accessible_occupancy: int = 0
+    pets_occupancy: int = 0
+    outside: int = 0
     version: int = 1
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -77,6 +87,11 @@ class Household(SQLModel, table=True):
     )
     present: int = 0
     since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where its present people stay now (shelter, car, tent, home; None when not in).
+    present_stay: str | None = Field(default=None, max_length=16)
+    # How many members need the accessible space (wheelchair or medical_care): a number
+    # the counts follow, kept like size and pets when personal data is erased.
+    accessible: int = 0
 
 
 class Member(SQLModel, table=True):
@@ -113,6 +128,8 @@ class Event(SQLModel, table=True):
     people: int
     moved_from: str | None = Field(default=None, max_length=64)
     over_capacity: bool = False
+    # Where its people stay (shelter, car, tent, home): as sent, or the household's plan.
+    stay: str = Field(default="shelter", max_length=16)
     token_id: str | None = Field(default=None, max_length=32)
 
 
@@ -145,7 +162,8 @@ class Meta(SQLModel, table=True):
 class CountChange(SQLModel, table=True):
     """How one event moved one shelter's count: the source of flows and trends.
 
-    Append-only like the log it comes from; the sum of a shelter's deltas is its occupancy.
+    Append-only like the log it comes from; the sum of a shelter's deltas is its occupancy,
+    and the sums of the other three columns are its other live counts.
     """
 
     __tablename__ = "count_changes"
@@ -155,7 +173,10 @@ class CountChange(SQLModel, table=True):
     # None: a correction that changed a household's size (or a merge), refolded at once.
     event_seq: int | None = Field(default=None, foreign_key="events.seq", index=True)
     shelter_id: str = Field(foreign_key="shelters.id", max_length=64)
-    delta: int
+    delta: int  # occupancy
+    accessible_delta: int = 0
+    pets_delta: int = 0
+    outside_delta: int = 0
     occurred_at: datetime = Field(sa_type=UTCDateTime)
 
 

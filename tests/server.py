@@ -43,6 +43,8 @@ def start(
     """Start the service and wait for /healthz (the caller stops it)."""
     port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SHELTER_")}
+    # Tests never reach the internet: no map tiles unless a test brings its own tile server.
+    environment["SHELTER_MAP_TILES"] = "none"
     environment.update(env or {})
     url = database if isinstance(database, str) else f"sqlite:///{database}"
     command = [

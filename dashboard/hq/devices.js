@@ -6,6 +6,11 @@ import { html } from "../common/dom.js";
 
 let tokens = null;
 
+// The tokens as last read (null before the first read, or signed out).
+export function deviceTokens() {
+  return tokens;
+}
+
 export function forgetDevices() {
   tokens = null;
 }

@@ -1,13 +1,19 @@
-// The HQ dashboard (/dashboard): every shelter's occupancy live, 24 hours of arrivals and
-// departures, and, signed in with the hq token, needs, kiosk enrolment cards, pre-printed
-// pass sheets and the audit log.
+// The HQ dashboard (/dashboard): every shelter's occupancy live, totals that add up,
+// alerts with a beep, 24 hours of arrivals and departures, and, signed in with the hq
+// token, needs, kiosk enrolment cards, pre-printed pass sheets and the audit log.
+//
+// Wall mode (the button, or /dashboard#wall) is for a 1920×1080 screen read from across
+// the room: totals, one bar per shelter, alerts and the needs summary, with no scrolling
+// for up to 30 shelters.
 import { STRINGS } from "../common/strings.js";
 import { errorText, locale, saveLanguage, savedLanguage, shelterName, wordsFor } from "../common/i18n.js";
 import { LEVEL_ICONS, announceLevel, showStatus } from "../common/live.js";
 import { LiveFeed } from "../common/feed.js";
 import { html, setTexts, svg } from "../common/dom.js";
 import { apiJson, apiResponse } from "../common/api.js";
-import { forgetDevices, refreshDevices, renderDevices, revokeDevice } from "./devices.js";
+import { deviceTokens, forgetDevices, refreshDevices, renderDevices, revokeDevice } from "./devices.js";
+import { Alerts, Beeper, KIOSK_SILENT_MS, NEEDS_WINDOW_MS } from "./alerts.js";
+import { levelWords, overBy } from "../common/watch.js";
 
 const LANG_KEY = "shelter.lang"; // shared with the public page and the staff desk
 
@@ -18,10 +24,21 @@ let needs = null;
 let flowsTimer = null;
 const levelsSeen = new Map();
 const TOKEN_KEY = "shelter.hq";
+const WALL_KEY = "shelter.hq.wall";
+const MUTE_KEY = "shelter.hq.mute";
+const alerts = new Alerts();
+let beeps = 0;
+const beeper = new Beeper(() => {
+  beeps += 1;
+  document.getElementById("alerts-panel").dataset.beeps = String(beeps);
+});
+beeper.muted = localStorage.getItem(MUTE_KEY) === "1";
+let wall = location.hash === "#wall" || localStorage.getItem(WALL_KEY) === "1";
 
 const feed = new LiveFeed({
   onState: (changed) => {
     if (changed) announce(changed);
+    raise(alerts.shelters(changed ? [changed] : [...feed.shelters.values()]));
     render(changed ? changed.id : null);
     if (!changed) renderCardShelters();
     refreshFlowsSoon();
@@ -33,6 +50,7 @@ const feed = new LiveFeed({
   onMessage: (message) => {
     if (message.type === "needs") {
       needs = message.data;
+      raise(alerts.needs(needs));
       renderNeeds();
     } else if (message.type === "auth" && message.role !== "hq") {
       signOut(t().signInFailed);
@@ -82,20 +100,133 @@ function render(changedId = null) {
     const row = html("tr", { "data-id": s.id, class: s.id === changedId ? "changed" : "" },
       html("th", { scope: "row" }, shelterName(s, lang)),
       html("td", {}, html("span", { class: "level", "data-level": s.level },
-        html("span", { "aria-hidden": "true" }, LEVEL_ICONS[s.level]), words.levels[s.level])),
+        html("span", { "aria-hidden": "true" }, LEVEL_ICONS[s.level]), levelWords(s, words))),
       html("td", {}, html("div", { class: "occupancy" }, words.occupancy(s.occupancy, s.capacity)),
         html("div", { class: "bar" }, bar(s))),
-      html("td", { class: "num vacancy" }, s.vacancy),
+      html("td", { class: "num vacancy" }, s.vacancy > 0 || !overBy(s) ? s.vacancy : words.over(overBy(s))),
       html("td", { class: "spark" }, sparkline(s.id)));
     return row;
   });
   document.getElementById("rows").replaceChildren(...rows);
-  if (feed.totals) {
-    document.getElementById("total-occupancy").textContent = feed.totals.occupancy;
-    document.getElementById("total-capacity").textContent = feed.totals.capacity;
-    document.getElementById("total-vacancy").textContent = feed.totals.vacancy;
+  renderTotals();
+  if (wall) renderWall(list);
+}
+
+// The totals, and the sum that shows they add up: inside = capacity - room + over (+ people
+// in closed shelters). All from the server's totals.
+function renderTotals() {
+  const totals = feed.totals;
+  if (!totals) return;
+  const over = totals.over || 0;
+  const closed = totals.in_closed || 0;
+  document.getElementById("total-occupancy").textContent = totals.occupancy;
+  document.getElementById("total-capacity").textContent = totals.capacity;
+  document.getElementById("total-vacancy").textContent = totals.vacancy;
+  document.getElementById("total-over").textContent = over;
+  document.getElementById("total-closed").textContent = closed;
+  document.getElementById("closed-total").hidden = closed === 0;
+  document.getElementById("sums").textContent =
+    t().sums(totals.occupancy, totals.capacity, totals.vacancy, over, closed);
+}
+
+// Wall mode: one line per shelter in two columns, filled top to bottom.
+function renderWall(list) {
+  const words = t();
+  const box = document.getElementById("wall-rows");
+  box.style.setProperty("--rows", String(Math.max(8, Math.ceil(list.length / 2))));
+  box.replaceChildren(...list.map((s) => {
+    const ratio = s.capacity > 0 ? Math.min(s.occupancy / s.capacity, 1) : s.occupancy > 0 ? 1 : 0;
+    const over = overBy(s);
+    const fill = html("span", { class: `wall-fill fill-bg-${s.level}` });
+    fill.style.width = `${(ratio * 100).toFixed(1)}%`;
+    return html("div", { class: "wall-row", "data-id": s.id, "data-level": s.level },
+      html("span", { class: "wall-name" }, shelterName(s, lang)),
+      html("span", { class: "level", "data-level": s.level },
+        html("span", { "aria-hidden": "true" }, LEVEL_ICONS[s.level]), words.levels[s.level]),
+      html("span", { class: "wall-count", "data-num": "" }, `${s.occupancy}/${s.capacity}`),
+      html("span", { class: over ? "wall-room over" : "wall-room", "data-num": "" },
+        over ? words.over(over) : s.open ? String(s.vacancy) : "–"),
+      html("span", { class: "wall-bar", "aria-hidden": "true" }, fill));
+  }));
+}
+
+// ---- Alerts ---------------------------------------------------------------------------
+
+function raise(raised) {
+  if (!raised.length) return;
+  renderAlerts(raised);
+  beeper.beep();
+}
+
+function alertText(alert, words) {
+  const shelter = alert.shelter ? feed.shelters.get(alert.shelter) : null;
+  const name = shelter ? shelterName(shelter, lang) : alert.shelter || "";
+  if (alert.kind === "over") return words.alertOver(name, alert.n);
+  if (alert.kind === "filling") return words.alertFilling(name, clockShort(alert.fullAt));
+  if (alert.kind === "silent") return words.alertSilent(alert.label, name, KIOSK_SILENT_MS / 60000);
+  return words.alertNeeds(name, alert.n, NEEDS_WINDOW_MS / 60000);
+}
+
+function clockShort(time) {
+  return new Date(time).toLocaleTimeString(locale(lang), { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+function renderAlerts(fresh = []) {
+  const words = t();
+  const list = document.getElementById("alerts");
+  document.getElementById("alerts-empty").hidden = alerts.items.length > 0;
+  list.replaceChildren(...alerts.items.map((alert) => html("li", {
+    class: `alert ${alert.kind}${fresh.includes(alert) ? " new" : ""}${alerts.active.get(alert.key) === alert ? "" : " past"}`,
+    "data-kind": alert.kind, "data-shelter": alert.shelter || "",
+  }, html("time", { datetime: alert.at.toISOString() }, clockShort(alert.at)), " ", alertText(alert, words))));
+  if (fresh.length) {
+    document.getElementById("alert-announcer").textContent = alertText(fresh[0], words);
+    const panel = document.getElementById("alerts-panel");
+    panel.classList.remove("ringing");
+    void panel.offsetWidth; // restart the flash
+    panel.classList.add("ringing");
   }
 }
+
+function renderMute() {
+  const button = document.getElementById("mute");
+  button.textContent = beeper.muted ? t().unmute : t().mute;
+  button.setAttribute("aria-pressed", String(beeper.muted));
+}
+
+document.getElementById("mute").addEventListener("click", () => {
+  beeper.muted = !beeper.muted;
+  localStorage.setItem(MUTE_KEY, beeper.muted ? "1" : "0");
+  renderMute();
+});
+
+// Audio may start only after a click on the page: any click unlocks it.
+document.addEventListener("click", () => beeper.unlock(), { capture: true });
+
+function showWall() {
+  document.body.classList.toggle("wall", wall);
+  document.getElementById("wall-rows").hidden = !wall;
+  document.getElementById("shelters-scroll").hidden = wall;
+  const button = document.getElementById("wall-toggle");
+  button.setAttribute("aria-pressed", String(wall));
+  button.textContent = wall ? t().wallExit : t().wall;
+  // The wall has no column headers: its heading says what the numbers are.
+  document.getElementById("shelters-title").textContent = wall ? t().wallLegend : t().shelters;
+  render();
+}
+
+document.getElementById("wall-toggle").addEventListener("click", () => {
+  wall = !wall;
+  localStorage.setItem(WALL_KEY, wall ? "1" : "0");
+  showWall();
+});
+
+// The alerts that move with the clock (filling fast, silent kiosks) are re-read every
+// 30 seconds even when nothing else happens.
+setInterval(() => {
+  raise([...alerts.shelters([...feed.shelters.values()]), ...alerts.kiosks(deviceTokens())]);
+  renderAlerts();
+}, 30000);
 
 function renderFlows() {
   const box = document.getElementById("flows");
@@ -134,8 +265,10 @@ function renderFlows() {
 function renderNeeds() {
   const box = document.getElementById("needs");
   const hint = document.getElementById("needs-hint");
+  const summary = document.getElementById("needs-summary");
   if (!needs || !token()) {
     box.replaceChildren();
+    summary.replaceChildren();
     hint.hidden = false;
     return;
   }
@@ -165,6 +298,14 @@ function renderNeeds() {
     html("td", { class: "num" }, total.pets));
   box.replaceChildren(html("table", { class: "needs" }, html("thead", {}, head),
     html("tbody", {}, ...rows), html("tfoot", {}, foot)));
+  // The summary (all shelters) the wall screen shows: people who need care first.
+  const withNeeds = ids.reduce((sum, id) => sum + (needs.shelters[id].with_needs || 0), 0);
+  const chip = (label, value, key) => html("div", { class: "chip", "data-summary": key },
+    html("span", { class: "chip-label" }, label), html("span", { class: "chip-num", "data-num": "" }, value));
+  summary.replaceChildren(
+    chip(words.withNeeds, withNeeds, "with_needs"), chip(words.households, total.households, "households"),
+    chip(words.pets, total.pets, "pets"),
+    ...kinds.filter((k) => total.needs[k] > 0).map((k) => chip(words.needNames[k], total.needs[k], k)));
 }
 
 async function refreshFlows() {
@@ -205,8 +346,12 @@ function renderStatic() {
     "sheet-link": words.sheetDownload, "audit-title": words.audit, "audit-help": words.auditHelp,
     "audit-refresh": words.auditRefresh, "staff-link": words.staffLink,
     "devices-title": words.devices, "devices-help": words.devicesHelp,
-    "devices-refresh": words.devicesRefresh,
+    "devices-refresh": words.devicesRefresh, "t-over": words.totalOver, "t-closed": words.totalClosed,
+    "alerts-title": words.alerts, "alerts-empty": words.alertsEmpty,
   });
+  renderMute();
+  showWall();
+  renderAlerts();
   document.getElementById("card-qr").alt = words.cardQr;
   document.getElementById("card-steps").replaceChildren(...words.cardSteps.map((step) => html("li", {}, step)));
   renderCardShelters();
@@ -214,6 +359,7 @@ function renderStatic() {
   showDevices();
   const button = document.getElementById("language");
   button.textContent = words.language;
+  button.setAttribute("lang", lang === "ja" ? "en" : "ja");
   button.setAttribute("aria-label", words.languageLabel);
   renderStatus();
   render();
@@ -222,6 +368,7 @@ function renderStatic() {
 }
 
 function showSignedIn(signedIn) {
+  document.body.classList.toggle("signed-in", signedIn);
   document.getElementById("signin").hidden = signedIn;
   document.getElementById("signed-in").hidden = !signedIn;
   document.getElementById("cards").hidden = !signedIn;
@@ -323,6 +470,7 @@ function showDevices() {
 async function updateDevices() {
   await refreshDevices(token());
   showDevices();
+  raise(alerts.kiosks(deviceTokens()));
 }
 
 async function revoke(made, label) {
@@ -335,7 +483,7 @@ async function revoke(made, label) {
 
 document.getElementById("devices-refresh").addEventListener("click", updateDevices);
 setInterval(() => {
-  if (!document.getElementById("devices").hidden) updateDevices();
+  if (token()) updateDevices(); // also while the panel is hidden: silent kiosks raise alerts
 }, 60000);
 
 // Pre-printed passes: N new passes with no name, as an A4 PDF made by the server.
@@ -402,6 +550,9 @@ document.getElementById("signout").addEventListener("click", () => signOut());
 
 document.getElementById("language").addEventListener("click", () => {
   lang = lang === "ja" ? "en" : "ja";
+  // What was read out stays in the old language otherwise.
+  document.getElementById("announcer").textContent = "";
+  document.getElementById("alert-announcer").textContent = "";
   saveLanguage(LANG_KEY, lang);
   renderStatic();
 });

@@ -3,7 +3,7 @@
 // of a household found by a look-up (find.js) and checked in, and reprints the card of one
 // already here. A reprint keeps the pass code: the old card keeps working too. The card is
 // fetched with the token in a header and shown from a blob.
-import { $ } from "../common/dom.js";
+import { $, html } from "../common/dom.js";
 import { uuid } from "../common/api.js";
 import { shelterName } from "../common/i18n.js";
 import { problemText, say, state, t } from "./desk.js";
@@ -80,6 +80,41 @@ async function checkIn() {
   }
 }
 
+// Where the household stays, one tap to change: a new check-in with that stay (moving
+// inside or out is an event like any other). The first check-in used its planned stay.
+const STAYS = ["shelter", "car", "tent", "home"];
+
+async function changeStay(stay) {
+  const done = state.done;
+  if (!done || !done.checkedIn) return;
+  const words = t();
+  try {
+    done.answer = await call("/events", { method: "POST", body: {
+      event_id: uuid(), shelter_id: state.shelterId, kind: "check_in", pass_code: done.passCode, stay,
+    } });
+    $("done-error").textContent = "";
+    renderDone();
+    say(words.stayChanged(words.stayChoices[stay]));
+    loadRoster();
+  } catch (error) {
+    if (error.status !== 401) $("done-error").textContent = problemText(error);
+  }
+}
+
+function renderStay(done, words) {
+  const current = done.checkedIn && done.answer ? done.answer.stay : null;
+  // A household found by a look-up is shown without its pass code: its stay is changed at
+  // the kiosk with its pass (or by registering the change there), not from this view.
+  $("done-stay").hidden = !current || !done.passCode;
+  $("done-stay-label").textContent = words.stayChoiceLabel;
+  $("done-stay-choices").replaceChildren(...STAYS.map((stay) => {
+    const button = html("button", { type: "button", "data-stay": stay, "aria-pressed": String(stay === current) },
+      words.stayChoices[stay]);
+    button.addEventListener("click", () => changeStay(stay));
+    return button;
+  }));
+}
+
 function forgetCard() {
   if (state.done && state.done.cardUrl) URL.revokeObjectURL(state.done.cardUrl);
   $("card").removeAttribute("src");
@@ -110,6 +145,7 @@ export function renderDone() {
   const over = done.answer && done.answer.over_capacity;
   $("done-text").textContent = over ? words.overCapacity(alternatives(done.answer)) : "";
   $("done-text").hidden = !over;
+  renderStay(done, words);
   $("done-help").textContent = done.kind === "registered" ? words.doneHelp : words.reprintHelp;
   $("checkin-again").hidden = done.checkedIn;
   $("checkin-again").textContent = words.checkInAgain;

@@ -27,10 +27,11 @@ from shelter.errors import Conflict, Invalid, NotFound, UnknownPass
 from shelter.events import counts, timeline
 from shelter.events import statements as sql
 from shelter.events.counts import HouseholdState, Row
-from shelter.events.schemas import EventIn, EventResult, Kind
-from shelter.events.timeline import Effect, Step
+from shelter.events.schemas import EventIn, EventResult, Kind, Stay
+from shelter.events.timeline import INSIDE, Effect, Presence, Step
 from shelter.occupancy import service as occupancy
-from shelter.occupancy.schemas import ShelterStatus
+from shelter.occupancy.schemas import ShelterStatus, SpaceKind
+from shelter.occupancy.service import Demand
 from shelter.tables import Origin
 from shelter.writes.path import Change, Statuses
 
@@ -54,6 +55,8 @@ class Applied:
     over_capacity: bool
     pass_code: str
     household_size: int
+    stay: str
+    spaces_full: list[SpaceKind]
     alternatives: list[ShelterStatus]
     replay: bool
     touched: list[str]  # shelters whose counts moved
@@ -67,6 +70,8 @@ class Applied:
             pass_code=self.pass_code,
             household_size=self.household_size,
             over_capacity=self.over_capacity,
+            stay=Stay(self.stay),
+            spaces_full=self.spaces_full,
             shelter=statuses[self.shelter_id],
             alternatives=self.alternatives,
         )
@@ -83,6 +88,9 @@ def request_hash(data: EventIn) -> str:
         "headcount": data.headcount,
         "occurred_at": data.occurred_at.astimezone(UTC).isoformat() if data.occurred_at else None,
     }
+    if data.stay is not None:
+        # Only when sent: events stored before stay existed keep the hash they had.
+        canonical["stay"] = data.stay.value
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
@@ -188,13 +196,34 @@ def _household_for(
     return walk_in, data.headcount
 
 
+def _demand(household: HouseholdState, shelter_id: str, people: int, stay: str) -> Demand:
+    """What this household asks of a shelter: room for its people inside, and of the kinds
+    of space they need (``timeline.load``: people outside ask for none)."""
+    here = (
+        household.presence
+        if household.shelter_id == shelter_id
+        else Presence(shelter_id, min(people, household.size), None, stay)
+    )
+    return Demand.of(timeline.load(here, household.profile))
+
+
 def _alternatives(
-    conn: Connection, settings: Settings, *, kind: str, shelter: Row
+    conn: Connection, settings: Settings, *, kind: str, shelter: Row, demand: Demand
 ) -> list[ShelterStatus]:
-    """Where else to go, offered with a check-in to a shelter that has no room (``fullness``)."""
-    if kind != Kind.check_in.value or occupancy.fullness_of(shelter, settings).has_room:
+    """Where else to go, offered with a check-in to a shelter with no room for the household
+    (``occupancy.lacks``: the shelter, or the kind of space it needs, is full or closed)."""
+    if kind != Kind.check_in.value or not occupancy.lacks(shelter, settings, demand):
         return []
-    return occupancy.alternatives(conn, settings, near=shelter)
+    return occupancy.alternatives(
+        conn, settings, near=shelter, demand=occupancy.wanted(shelter, settings, demand)
+    )
+
+
+def _spaces_full(settings: Settings, *, kind: str, shelter: Row, demand: Demand) -> list[SpaceKind]:
+    """For a check-in: the kinds of space the household needs that are full here."""
+    if kind != Kind.check_in.value:
+        return []
+    return occupancy.full_kinds(shelter, settings, demand)
 
 
 def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) -> Applied:
@@ -207,6 +236,8 @@ def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) ->
         conn.execute(sql.HOUSEHOLD_BY_ID, {"id": existing.household_id}).one()
     )
     shelter = _shelter_row(conn, existing.shelter_id)
+    people = existing.headcount or household.size
+    demand = _demand(household, existing.shelter_id, people, existing.stay)
     return Applied(
         event_id=existing.event_id,
         shelter_id=existing.shelter_id,
@@ -215,7 +246,11 @@ def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) ->
         over_capacity=existing.over_capacity,
         pass_code=household.pass_code,
         household_size=household.size,
-        alternatives=_alternatives(conn, settings, kind=existing.kind, shelter=shelter),
+        stay=existing.stay,
+        spaces_full=_spaces_full(settings, kind=existing.kind, shelter=shelter, demand=demand),
+        alternatives=_alternatives(
+            conn, settings, kind=existing.kind, shelter=shelter, demand=demand
+        ),
         replay=True,
         touched=[],
     )
@@ -249,7 +284,8 @@ def apply_event(
     _shelter_row(conn, data.shelter_id)  # unknown shelter: 404 before anything is written
     occurred_at = _when(data, settings, now)
     household, headcount = _household_for(conn, data, principal)
-    step = Step(data.kind.value, data.shelter_id, headcount, occurred_at, event_id)
+    stay = data.stay.value if data.stay is not None else household.default_stay
+    step = Step(data.kind.value, data.shelter_id, headcount, occurred_at, event_id, stay)
     before = household.presence
     # A household made by this very event (a walk-in) has no history to read.
     steps = counts.history(conn, household) if data.pass_code is not None else []
@@ -257,11 +293,16 @@ def apply_event(
     if after == before:
         # Slotted into the past, it changed nothing that holds now (a later event decides).
         effect, people = Effect.none, 0
-    deltas = counts.move(session, household, [before], after, now=now)
+    was = counts.footprint(before, household.profile)
+    deltas = counts.move(session, household, [was], after, now=now)
     shelter = _shelter_row(conn, data.shelter_id)
+    demand = _demand(household, data.shelter_id, headcount or household.size, stay)
+    # People outside never make a shelter full: only a household inside can be over.
     over_capacity = (
         effect in (Effect.checked_in, Effect.moved)
-        and occupancy.fullness_of(shelter, settings).over_capacity
+        and household.shelter_id == data.shelter_id
+        and household.stay == INSIDE
+        and occupancy.over(shelter, settings, demand)
     )
     inserted = conn.execute(
         sql.INSERT_EVENT,
@@ -279,6 +320,7 @@ def apply_event(
             "moved_from": before.shelter_id if effect is Effect.moved else None,
             "over_capacity": over_capacity,
             "token_id": principal.token_id,
+            "stay": stay,
         },
     )
     key = inserted.inserted_primary_key
@@ -292,7 +334,11 @@ def apply_event(
         over_capacity=over_capacity,
         pass_code=household.pass_code,
         household_size=household.size,
-        alternatives=_alternatives(conn, settings, kind=data.kind.value, shelter=shelter),
+        stay=stay,
+        spaces_full=_spaces_full(settings, kind=data.kind.value, shelter=shelter, demand=demand),
+        alternatives=_alternatives(
+            conn, settings, kind=data.kind.value, shelter=shelter, demand=demand
+        ),
         replay=False,
         touched=list(deltas),
     )

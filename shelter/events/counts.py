@@ -1,10 +1,11 @@
 """Where a household is, and the shelter counts that follow from it.
 
-A household's presence (which shelter, how many people, since when) is the fold of its
-event history (``timeline.py``). Every change of presence moves the shelters' counts by the
-difference, in the same transaction, and is written down as count changes, so the counts,
-the log and a rebuild from the log always agree. ``settle`` is the same step for a change
-with no event: a correction of a household's size, or a merge of two records.
+A household's presence (which shelter, how many people, since when, inside or outside) is
+the fold of its event history (``timeline.py``). Every change of presence moves the
+shelters' counts (occupancy, the accessible space, the pet area, outside: a ``Load``) by
+the difference, in the same transaction, and is written down as count changes, so the
+counts, the log and a rebuild from the log always agree. ``settle`` is the same step for a
+change with no event: a correction of a household's size, needs or pets, or a merge.
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from sqlmodel import Session
 from shelter.db import utcnow
 from shelter.events import statements as sql
 from shelter.events import timeline
-from shelter.events.timeline import Presence, Step
+from shelter.events.timeline import INSIDE, ZERO, Load, Presence, Profile, Step
 from shelter.tables import Origin
 from shelter.writes import locks
 
 # A Core result row, read by attribute (row.size); typed loosely on purpose.
 Row = Any
+# What one presence weighs, and where: a household's share of one shelter's counts.
+Footprint = tuple[str | None, Load]
+
+# A household's planned stay (registration) as the stay of its check-ins: staying with
+# relatives is staying away from the shelter, as at home.
+PLANNED_STAY = {"shelter": INSIDE, "car": "car", "home": "home", "relatives": "home"}
 
 
 @dataclass
@@ -43,6 +50,10 @@ class HouseholdState:
     # A pre-printed pass nobody has attached details to: how many it stands for is learnt
     # at the door.
     open_size: bool = False
+    stay: str | None = None  # where its present people stay now
+    accessible: int = 0
+    pets: int = 0
+    planned_stay: str | None = None  # as registered: shelter, home, car, relatives
 
     @classmethod
     def of(cls, row: Row) -> HouseholdState:
@@ -55,11 +66,28 @@ class HouseholdState:
             row.since,
             row.merged_records,
             row.origin == Origin.preprinted.value and row.anonymous,
+            row.present_stay,
+            row.accessible,
+            row.pets,
+            row.stay,
         )
 
     @property
     def presence(self) -> Presence:
-        return Presence(self.shelter_id, self.present, self.since)
+        return Presence(self.shelter_id, self.present, self.since, self.stay or INSIDE)
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(self.accessible, self.pets)
+
+    @property
+    def default_stay(self) -> str:
+        """Where its check-ins stay when they do not say: its plan, else inside."""
+        return PLANNED_STAY.get(self.planned_stay or "", INSIDE)
+
+
+def footprint(presence: Presence, profile: Profile) -> Footprint:
+    return presence.shelter_id, timeline.load(presence, profile)
 
 
 def locked_by_id(session: Session, household_id: str) -> HouseholdState:
@@ -82,29 +110,31 @@ def set_size(conn: Connection, household: HouseholdState, size: int) -> None:
 def move(
     session: Session,
     household: HouseholdState,
-    before: Sequence[Presence],
+    before: Sequence[Footprint],
     after: Presence,
     *,
     now: datetime,
-) -> dict[str, int]:
+) -> dict[str, Load]:
     """Move a household from ``before`` to ``after``: its row and the shelters' counts.
 
-    ``before`` is usually one presence; a merge folds two records' into one. Returns the
-    count change per shelter (only those that moved), for the caller to log.
+    ``before`` is usually the footprint of its one presence; a merge folds two records'
+    into one, and a correction gives the footprint its old needs and pets made. ``after``
+    weighs what the household's profile says now. Returns the count change per shelter
+    (only those that moved), for the caller to log.
     """
-    deltas: dict[str, int] = defaultdict(int)
-    for earlier in before:
-        if earlier.shelter_id is not None:
-            deltas[earlier.shelter_id] -= earlier.people
+    deltas: dict[str, Load] = defaultdict(lambda: ZERO)
+    for shelter_id, weight in before:
+        if shelter_id is not None:
+            deltas[shelter_id] -= weight
     if after.shelter_id is not None:
-        deltas[after.shelter_id] += after.people
+        deltas[after.shelter_id] += timeline.load(after, household.profile)
     changed = {sid: delta for sid, delta in sorted(deltas.items()) if delta}
     # Both ends of a move are locked together, in the one order (locks.py).
     locks.take(session, changed)
     conn = session.connection()
     for shelter_id, delta in changed.items():
         # One atomic UPDATE: concurrent writers (several workers) never lose a count.
-        conn.execute(sql.MOVE_COUNT, {"sid": shelter_id, "delta": delta, "now": now})
+        conn.execute(sql.MOVE_COUNT, {"sid": shelter_id, **_columns(delta), "now": now})
     if after != household.presence:
         conn.execute(
             sql.SET_PRESENCE,
@@ -113,42 +143,67 @@ def move(
                 "shelter_id": after.shelter_id,
                 "present": after.people,
                 "since": after.since,
+                "present_stay": after.stay if after.shelter_id is not None else None,
             },
         )
         household.shelter_id = after.shelter_id
         household.present, household.since = after.people, after.since
+        household.stay = after.stay if after.shelter_id is not None else None
     return changed
 
 
+def _columns(delta: Load) -> dict[str, int]:
+    """A change of counts as the columns of shelters and count_changes name it."""
+    return {
+        "delta": delta.occupancy,
+        "accessible_delta": delta.accessible,
+        "pets_delta": delta.pets,
+        "outside_delta": delta.outside,
+    }
+
+
 def log_changes(
-    conn: Connection, deltas: dict[str, int], *, at: datetime, event_seq: int | None
+    conn: Connection, deltas: dict[str, Load], *, at: datetime, event_seq: int | None
 ) -> None:
     """Write count changes down (``event_seq`` None: a correction or merge, not an event)."""
     if deltas:
         conn.execute(
             sql.INSERT_CHANGE,
             [
-                {"event_seq": event_seq, "shelter_id": sid, "delta": delta, "occurred_at": at}
+                {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": at}
                 for sid, delta in deltas.items()
             ],
         )
 
 
 def settle(
-    session: Session, *, household_id: str, size: int, absorbed: Sequence[Presence] = ()
+    session: Session,
+    *,
+    household_id: str,
+    size: int,
+    profile: Profile,
+    before: Sequence[Footprint],
 ) -> list[str]:
-    """Give a household a new size (a correction or a merge) and refold its whole history.
+    """Give a household a new size and profile (a correction or a merge) and refold its
+    whole history.
 
     Its presence and the shelters' counts become what a rebuild from the log gives with
-    that size; the change is recorded as count changes with no event. ``absorbed`` are the
-    presences of records just merged into it (already pointed at it and cleared). Returns
-    the shelters whose counts moved.
+    that size, needs and pets; the change is recorded as count changes with no event.
+    ``before`` is what the household (and any record just merged into it, already pointed
+    at it and cleared) weighed on the counts before the change, read before anything was
+    changed. Returns the shelters whose counts moved.
     """
     household = locked_by_id(session, household_id)
     conn = session.connection()
     set_size(conn, household, size)
+    if profile != household.profile:
+        conn.execute(
+            sql.SET_PROFILE,
+            {"hid": household.id, "accessible": profile.accessible, "pets": profile.pets},
+        )
+        household.accessible, household.pets = profile.accessible, profile.pets
     after = timeline.fold(history(conn, household), size=size)
     now = utcnow()
-    deltas = move(session, household, [household.presence, *absorbed], after, now=now)
+    deltas = move(session, household, before, after, now=now)
     log_changes(conn, deltas, at=now, event_seq=None)
     return list(deltas)

@@ -8,12 +8,21 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from shelter.events.timeline import Effect
-from shelter.occupancy.schemas import ShelterStatus
+from shelter.occupancy.schemas import ShelterStatus, SpaceKind
 
 
 class Kind(StrEnum):
     check_in = "check_in"
     check_out = "check_out"
+
+
+class Stay(StrEnum):
+    """Where the people of a check-in stay: inside, or outside (counted, taking no space)."""
+
+    shelter = "shelter"
+    car = "car"
+    tent = "tent"
+    home = "home"
 
 
 class EventIn(BaseModel):
@@ -35,6 +44,14 @@ class EventIn(BaseModel):
     occurred_at: AwareDatetime | None = Field(
         default=None, description="When it happened at the door, with offset; null means now"
     )
+    stay: Stay | None = Field(
+        default=None,
+        description=(
+            "Where they stay: shelter (inside), or car, tent, home (outside: counted in "
+            "`outside`, never in occupancy). Null: the household's planned stay, else shelter. "
+            "A check-in with another stay for a household already here moves it inside or out."
+        ),
+    )
 
     @field_validator("occurred_at")
     @classmethod
@@ -53,10 +70,20 @@ class EventResult(BaseModel):
     people: int = Field(description="How many people this event moved in or out")
     pass_code: str | None = Field(description="The pass of the household (new for a walk-in)")
     household_size: int
-    over_capacity: bool
+    over_capacity: bool = Field(
+        description="It stays inside, and this shelter, or the kind of space it needs, is over"
+    )
+    stay: Stay = Field(description="Where its people stay (as sent, or the household's plan)")
+    spaces_full: list[SpaceKind] = Field(
+        default=[],
+        description="The kinds of space it needs that are full here (accessible, pets)",
+    )
     shelter: ShelterStatus
     alternatives: list[ShelterStatus] = Field(
-        description="Nearest open shelters with room, when this one is full or closed"
+        description=(
+            "Nearest open shelters with room for it (and of the kind of space it needs), "
+            "when this one, or that space, is full or closed"
+        )
     )
 
 

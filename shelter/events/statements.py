@@ -28,8 +28,20 @@ HOUSEHOLD_COLUMNS = (
     _H.c.merged_into,
     _H.c.origin,
     _H.c.anonymous,
+    _H.c.present_stay,
+    _H.c.accessible,
+    _H.c.pets,
+    _H.c.stay,
 )
-STEP_COLUMNS = (_E.c.kind, _E.c.shelter_id, _E.c.headcount, _E.c.occurred_at, _E.c.event_id)
+# In the order of timeline.Step's fields.
+STEP_COLUMNS = (
+    _E.c.kind,
+    _E.c.shelter_id,
+    _E.c.headcount,
+    _E.c.occurred_at,
+    _E.c.event_id,
+    _E.c.stay,
+)
 
 SHELTER_BY_ID = select_rows(*occupancy.STATUS_COLUMNS).where(_S.c.id == bindparam("id"))
 HOUSEHOLD_BY_PASS = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.pass_code == bindparam("code"))
@@ -54,12 +66,17 @@ EVENT_BY_ID = select_rows(
     _E.c.effect,
     _E.c.people,
     _E.c.over_capacity,
+    _E.c.headcount,
+    _E.c.stay,
 ).where(_E.c.event_id == bindparam("id"))
 MOVE_COUNT = (
     update(_S)
     .where(_S.c.id == bindparam("sid"))
     .values(
         occupancy=_S.c.occupancy + bindparam("delta"),
+        accessible_occupancy=_S.c.accessible_occupancy + bindparam("accessible_delta"),
+        pets_occupancy=_S.c.pets_occupancy + bindparam("pets_delta"),
+        outside=_S.c.outside + bindparam("outside_delta"),
         version=_S.c.version + 1,
         updated_at=bindparam("now"),
     )
@@ -71,9 +88,15 @@ SET_PRESENCE = (
         shelter_id=bindparam("shelter_id"),
         present=bindparam("present"),
         since=bindparam("since"),
+        present_stay=bindparam("present_stay"),
     )
 )
 SET_SIZE = update(_H).where(_H.c.id == bindparam("hid")).values(size=bindparam("size"))
+SET_PROFILE = (
+    update(_H)
+    .where(_H.c.id == bindparam("hid"))
+    .values(accessible=bindparam("accessible"), pets=bindparam("pets"))
+)
 INSERT_EVENT = _E.insert()
 INSERT_CHANGE = _C.insert()
 INSERT_HOUSEHOLD = _H.insert()

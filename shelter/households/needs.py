@@ -37,6 +37,8 @@ def breakdown(session: Session) -> NeedsBreakdown:
         for household_id, member_needs in session.exec(
             select(Member.household_id, Member.needs).where(col(Member.household_id).in_(where))
         ).all():
+            if member_needs:
+                shelters[where[household_id]].with_needs += 1
             for need in set(member_needs):
                 counts = shelters[where[household_id]].needs
                 counts[need] = counts.get(need, 0) + 1

@@ -208,6 +208,9 @@ class ShelterNeeds(BaseModel):
     people: int
     pets: int
     needs: dict[str, int] = Field(description="People inside with each 要配慮者 need")
+    # A person with two needs counts once here (twice in `needs`): what HQ's "sudden jump in
+    # people who need care" alert watches.
+    with_needs: int = Field(default=0, description="People inside with at least one need")
 
 
 class NeedsBreakdown(BaseModel):

@@ -25,7 +25,8 @@ from shelter.auth.schemas import Role
 from shelter.db import utcnow
 from shelter.errors import Conflict, Invalid, NotFound, UnknownPass
 from shelter.events import counts
-from shelter.events.timeline import Presence
+from shelter.events.counts import Footprint
+from shelter.events.timeline import INSIDE, Presence, Profile, accessible_members
 from shelter.households.schemas import (
     HouseholdCreate,
     HouseholdCreated,
@@ -82,6 +83,7 @@ def register(
         session,
         size=data.size if data.size is not None else len(data.members),
         pets=data.pets,
+        accessible=accessible_members(m.needs for m in data.members),
         language=data.language,
         phone=data.phone,
         stay=data.stay.value if data.stay else None,
@@ -220,6 +222,14 @@ def _locked(session: Session, ids: Sequence[str]) -> dict[str, Household]:
     return found
 
 
+def _footprint(household: Household) -> Footprint:
+    """What a household weighs on its shelter's counts now, before a change to it."""
+    presence = Presence(
+        household.shelter_id, household.present, household.since, household.present_stay or INSIDE
+    )
+    return counts.footprint(presence, Profile(household.accessible, household.pets))
+
+
 def _audited(
     session: Session, principal: auth.Principal, action: Action, household: Household
 ) -> None:
@@ -285,6 +295,7 @@ def correct(
     household = _locked(session, [household_id])[household_id]
     _ensure_current(household)
     ensure_may_see(principal, household)
+    before = _footprint(household)
     if data.size is not None:
         size = data.size
     elif household.anonymous:
@@ -296,6 +307,7 @@ def correct(
     session.exec(delete(Member).where(col(Member.household_id) == household.id))
     _add_members(session, household.id, data.members)
     household.pets = data.pets
+    household.accessible = accessible_members(m.needs for m in data.members)
     household.language = data.language
     household.phone = data.phone
     household.stay = data.stay.value if data.stay else None
@@ -304,7 +316,13 @@ def correct(
     session.add(household)
     _audited(session, principal, Action.correct, household)
     session.flush()
-    touched = counts.settle(session, household_id=household.id, size=size)
+    touched = counts.settle(
+        session,
+        household_id=household.id,
+        size=size,
+        profile=Profile(household.accessible, household.pets),
+        before=[before],
+    )
     session.refresh(household)
     return done(to_record(session, household), touched=touched, needs=True)
 
@@ -363,6 +381,7 @@ def merge(
             raise Invalid("same: each member may be matched with only one other member.")
     matched = dict(same)
     size = _merged_size(into, other, len(matched))
+    before = [_footprint(into), _footprint(other)]
     position = len(ours)
     for index, member in enumerate(theirs):
         if index in matched:
@@ -385,14 +404,14 @@ def merge(
     into.stay = into.stay or other.stay
     into.anonymous = into.anonymous and other.anonymous
     into.merged_records += 1 + other.merged_records
-    absorbed = Presence(other.shelter_id, other.present, other.since)
+    absorbed_shelter = other.shelter_id
     other.merged_into = into.id
     other.merged_records = 0
     other.anonymous = True
     other.phone = other.language = other.stay = None
     other.consent_safety_info = False
-    other.pets = 0
-    other.shelter_id, other.present, other.since = None, 0, None
+    other.pets = other.accessible = 0
+    other.shelter_id, other.present, other.since, other.present_stay = None, 0, None, None
     session.add(into)
     session.add(other)
     # Records merged into the other one before now point here: always one hop.
@@ -408,11 +427,19 @@ def merge(
             principal=principal,
             action=action,
             household_id=subject.id,
-            shelter_id=into.shelter_id or absorbed.shelter_id,
+            shelter_id=into.shelter_id or absorbed_shelter,
             detail=detail,
         )
     session.flush()
-    touched = counts.settle(session, household_id=into.id, size=size, absorbed=[absorbed])
+    # Needs of the merged members, matched pairs counted once (their needs joined).
+    into.accessible = accessible_members(m.needs for m in _members_of(session, into.id))
+    touched = counts.settle(
+        session,
+        household_id=into.id,
+        size=size,
+        profile=Profile(into.accessible, into.pets),
+        before=before,
+    )
     session.refresh(into)
     return done(to_record(session, into), touched=touched, needs=True)
 

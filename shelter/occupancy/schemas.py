@@ -32,6 +32,20 @@ class Forecast(BaseModel):
     )
 
 
+class SpaceKind(StrEnum):
+    """Sub-capacities: people in the accessible space (福祉避難スペース), animals in pet areas."""
+
+    accessible = "accessible"
+    pets = "pets"
+
+
+class Space(BaseModel):
+    kind: SpaceKind
+    capacity: int
+    occupancy: int
+    vacancy: int = Field(description="max(capacity - occupancy, 0)")
+
+
 class ShelterStatus(BaseModel):
     """A shelter as everyone may see it: counts and state, never a person."""
 
@@ -49,12 +63,23 @@ class ShelterStatus(BaseModel):
     version: int
     updated_at: datetime
     forecast: Forecast = Field(default_factory=Forecast)
+    # Spaces and outside (#16, #17).
+    spaces: list[Space] = Field(
+        default=[], description="Sub-capacities the shelter has ([] when none are set)"
+    )
+    outside: int = Field(
+        default=0, description="People staying outside (car, tent, home): not in occupancy"
+    )
 
 
 class Totals(BaseModel):
-    capacity: int
-    occupancy: int
-    vacancy: int
+    """Across shelters; they add up: occupancy = capacity - vacancy + over + in_closed."""
+
+    capacity: int = Field(description="Capacity of the open shelters")
+    occupancy: int = Field(description="People inside every shelter, open or closed")
+    vacancy: int = Field(description="Places left in the open shelters")
+    over: int = Field(default=0, description="People beyond capacity in open shelters")
+    in_closed: int = Field(default=0, description="People inside shelters that are closed")
 
 
 class Occupancy(BaseModel):

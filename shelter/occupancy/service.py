@@ -6,8 +6,8 @@ import csv
 import hashlib
 import io
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -25,6 +25,8 @@ from shelter.occupancy.schemas import (
     Occupancy,
     ShelterFlow,
     ShelterStatus,
+    Space,
+    SpaceKind,
     Totals,
 )
 from shelter.tables import CountChange, Shelter
@@ -60,6 +62,16 @@ class ShelterLike(Protocol):
     def updated_at(self) -> datetime: ...
     @property
     def trend(self) -> list[list[int]]: ...
+    @property
+    def accessible_capacity(self) -> int | None: ...
+    @property
+    def accessible_occupancy(self) -> int: ...
+    @property
+    def pets_capacity(self) -> int | None: ...
+    @property
+    def pets_occupancy(self) -> int: ...
+    @property
+    def outside(self) -> int: ...
 
 
 class Board(Protocol):
@@ -85,6 +97,11 @@ class Fullness:
         return self.over > 0
 
 
+def over_by(*, capacity: int, occupancy: int) -> int:
+    """People beyond capacity, never negative."""
+    return max(occupancy - capacity, 0)
+
+
 def fullness(*, capacity: int, occupancy: int, is_open: bool, settings: Settings) -> Fullness:
     """Level, vacancy, people over capacity and "has room", from one set of numbers.
 
@@ -93,7 +110,7 @@ def fullness(*, capacity: int, occupancy: int, is_open: bool, settings: Settings
     not full always has a place left to offer.
     """
     vacancy = max(capacity - occupancy, 0)
-    over = max(occupancy - capacity, 0)
+    over = over_by(capacity=capacity, occupancy=occupancy)
     if not is_open:
         level = Level.closed
     elif capacity <= 0:
@@ -139,6 +156,126 @@ def forecast_of(
     )
 
 
+def _space_counts(shelter: ShelterLike, kind: SpaceKind) -> tuple[int | None, int]:
+    if kind is SpaceKind.accessible:
+        return shelter.accessible_capacity, shelter.accessible_occupancy
+    return shelter.pets_capacity, shelter.pets_occupancy
+
+
+def space_fullness(shelter: ShelterLike, kind: SpaceKind, settings: Settings) -> Fullness | None:
+    """How full one kind of space is, by the same rule as the shelter; None: it has none."""
+    capacity, used = _space_counts(shelter, kind)
+    if capacity is None:
+        return None
+    return fullness(capacity=capacity, occupancy=used, is_open=shelter.open, settings=settings)
+
+
+def spaces_of(shelter: ShelterLike, settings: Settings) -> list[Space]:
+    spaces = []
+    for kind in SpaceKind:
+        full = space_fullness(shelter, kind, settings)
+        if full is not None:
+            capacity, used = _space_counts(shelter, kind)
+            assert capacity is not None
+            spaces.append(Space(kind=kind, capacity=capacity, occupancy=used, vacancy=full.vacancy))
+    return spaces
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """What a household (or someone asking) needs of a shelter: room for ``people``
+    inside, and for ``accessible`` people and ``pets`` animals in those spaces.
+
+    A kind in ``required`` must be a space the shelter has, with room: it is why the
+    household is looking (that space is full where it is, or it asked for it). A kind
+    needed but not required is only refused where the shelter has the space and it is
+    full: a shelter that keeps no separate count of it is not known to lack it.
+    """
+
+    people: int = 0
+    accessible: int = 0
+    pets: int = 0
+    required: frozenset[SpaceKind] = frozenset()
+
+    @classmethod
+    def of(cls, load: _Load) -> Demand:
+        return cls(people=load.occupancy, accessible=load.accessible, pets=load.pets)
+
+    def needs(self) -> Iterator[tuple[SpaceKind, int]]:
+        for kind, count in ((SpaceKind.accessible, self.accessible), (SpaceKind.pets, self.pets)):
+            if count > 0 or kind in self.required:
+                yield kind, max(count, 1)
+
+
+class _Load(Protocol):
+    @property
+    def occupancy(self) -> int: ...
+    @property
+    def accessible(self) -> int: ...
+    @property
+    def pets(self) -> int: ...
+
+
+def room_for(shelter: ShelterLike, settings: Settings, demand: Demand) -> bool:
+    """May this shelter be offered to ``demand``: the one rule for alternatives and nearest.
+
+    It has room (``fullness``) for that many people, and each kind of space it needs has
+    room for its share (``Demand`` says which kinds a shelter must have).
+    """
+    full = fullness_of(shelter, settings)
+    if not full.has_room or full.vacancy < demand.people:
+        return False
+    for kind, count in demand.needs():
+        space = space_fullness(shelter, kind, settings)
+        if space is None:
+            if kind in demand.required:
+                return False
+            continue
+        if not space.has_room or space.vacancy < count:
+            return False
+    return True
+
+
+def lacks(shelter: ShelterLike, settings: Settings, demand: Demand) -> bool:
+    """A household counted in this shelter has no room in it: the shelter, or a kind of
+    space it needs, is full or closed (and alternatives are offered). People outside
+    (``people`` 0) need no room."""
+    if demand.people <= 0:
+        return False
+    if not fullness_of(shelter, settings).has_room:
+        return True
+    return bool(full_kinds(shelter, settings, demand))
+
+
+def over(shelter: ShelterLike, settings: Settings, demand: Demand) -> bool:
+    """A household counted in this shelter is over capacity: the shelter, or a kind of
+    space it needs, holds more than its capacity."""
+    if demand.people <= 0:
+        return False
+    if fullness_of(shelter, settings).over_capacity:
+        return True
+    for kind, _ in demand.needs():
+        space = space_fullness(shelter, kind, settings)
+        if space is not None and space.over_capacity:
+            return True
+    return False
+
+
+def full_kinds(shelter: ShelterLike, settings: Settings, demand: Demand) -> list[SpaceKind]:
+    """The kinds of space ``demand`` needs that this shelter has and that have no room."""
+    full = []
+    for kind, _ in demand.needs():
+        space = space_fullness(shelter, kind, settings)
+        if space is not None and not space.has_room:
+            full.append(kind)
+    return full
+
+
+def wanted(shelter: ShelterLike, settings: Settings, demand: Demand) -> Demand:
+    """What to ask of the alternatives to this shelter: the kinds full here are required."""
+    return replace(demand, required=demand.required.union(full_kinds(shelter, settings, demand)))
+
+
 def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
     full = fullness_of(shelter, settings)
     return ShelterStatus(
@@ -156,15 +293,20 @@ def status_of(shelter: ShelterLike, settings: Settings) -> ShelterStatus:
         version=shelter.version,
         updated_at=shelter.updated_at,
         forecast=forecast_of(shelter, settings),
+        spaces=spaces_of(shelter, settings),
+        outside=shelter.outside,
     )
 
 
 def totals_of(statuses: Sequence[ShelterStatus]) -> Totals:
-    # Closed shelters offer no room, but people still inside them still count.
+    # Closed shelters offer no room, but people still inside them still count: as
+    # `in_closed`, so that occupancy = capacity - vacancy + over + in_closed holds.
     return Totals(
         capacity=sum(s.capacity for s in statuses if s.open),
         occupancy=sum(s.occupancy for s in statuses),
         vacancy=sum(s.vacancy for s in statuses if s.open),
+        over=sum(over_by(capacity=s.capacity, occupancy=s.occupancy) for s in statuses if s.open),
+        in_closed=sum(s.occupancy for s in statuses if not s.open),
     )
 
 
@@ -210,11 +352,17 @@ STATUS_COLUMNS = (
     _S.c.version,
     _S.c.updated_at,
     _S.c.trend,
+    _S.c.accessible_capacity,
+    _S.c.accessible_occupancy,
+    _S.c.pets_capacity,
+    _S.c.pets_occupancy,
+    _S.c.outside,
 )
 # A shelter with room has a place left (``fullness``): the database narrows, the rule decides.
-_MAYBE_ROOM = select_rows(*STATUS_COLUMNS).where(
-    _S.c.open.is_(True), _S.c.id != bindparam("id"), _S.c.occupancy < _S.c.capacity
+_OPEN_WITH_ROOM = select_rows(*STATUS_COLUMNS).where(
+    _S.c.open.is_(True), _S.c.occupancy < _S.c.capacity
 )
+_MAYBE_ROOM = _OPEN_WITH_ROOM.where(_S.c.id != bindparam("id"))
 _BY_IDS = select_rows(*STATUS_COLUMNS).where(_S.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -225,17 +373,36 @@ def statuses_by_id(
     return [status_of(row, settings) for row in rows]
 
 
+def _nearest_first(
+    rows: Sequence[ShelterLike], settings: Settings, *, lat: float, lon: float, demand: Demand
+) -> list[ShelterLike]:
+    fitting = [row for row in rows if room_for(row, settings, demand)]
+    fitting.sort(key=lambda s: (distance_km(lat, lon, s.lat, s.lon), s.id))
+    return fitting
+
+
 def alternatives(
-    connection: Connection, settings: Settings, *, near: ShelterLike
+    connection: Connection, settings: Settings, *, near: ShelterLike, demand: Demand
 ) -> list[ShelterStatus]:
-    """The nearest other open shelters that still have room, nearest first."""
-    rows = [
-        row
-        for row in connection.execute(_MAYBE_ROOM, {"id": near.id}).all()
-        if fullness_of(row, settings).has_room
-    ]
-    rows.sort(key=lambda s: (distance_km(near.lat, near.lon, s.lat, s.lon), s.id))
-    return [status_of(s, settings) for s in rows[: settings.alternatives]]
+    """The nearest other open shelters with room for ``demand`` (``room_for``), nearest first."""
+    rows = connection.execute(_MAYBE_ROOM, {"id": near.id}).all()
+    found = _nearest_first(rows, settings, lat=near.lat, lon=near.lon, demand=demand)
+    return [status_of(s, settings) for s in found[: settings.alternatives]]
+
+
+def nearest(
+    connection: Connection,
+    settings: Settings,
+    *,
+    lat: float,
+    lon: float,
+    demand: Demand,
+    limit: int,
+) -> list[ShelterStatus]:
+    """Open shelters with room for ``demand`` (``room_for``), nearest to a point first."""
+    rows = connection.execute(_OPEN_WITH_ROOM).all()
+    found = _nearest_first(rows, settings, lat=lat, lon=lon, demand=demand)
+    return [status_of(s, settings) for s in found[:limit]]
 
 
 CSV_COLUMNS = (
@@ -252,6 +419,11 @@ CSV_COLUMNS = (
     "open",
     "version",
     "updated_at",
+    "accessible_capacity",
+    "accessible_occupancy",
+    "pets_capacity",
+    "pets_occupancy",
+    "outside",
 )
 
 
@@ -275,9 +447,21 @@ def to_csv(data: Occupancy) -> str:
                 "true" if s.open else "false",
                 s.version,
                 iso_z(s.updated_at),
+                *_space_cells(s),
+                s.outside,
             ]
         )
     return out.getvalue()
+
+
+def _space_cells(status: ShelterStatus) -> list[int | str]:
+    """Capacity and occupancy of each kind of space; empty cells where it has none."""
+    by_kind = {space.kind: space for space in status.spaces}
+    cells: list[int | str] = []
+    for kind in SpaceKind:
+        space = by_kind.get(kind)
+        cells += [space.capacity, space.occupancy] if space else ["", ""]
+    return cells
 
 
 def iso_z(moment: datetime) -> str:

@@ -7,7 +7,8 @@ from shelter.auth.deps import HqDep
 from shelter.deps import SessionDep, SettingsDep, WriterDep
 from shelter.errors import Invalid
 from shelter.occupancy import service as occupancy
-from shelter.occupancy.schemas import ShelterStatus
+from shelter.occupancy.schemas import ShelterStatus, SpaceKind
+from shelter.occupancy.service import Demand
 from shelter.shelters import service
 from shelter.shelters.schemas import ImportResult, ShelterCreate, ShelterUpdate
 
@@ -43,6 +44,27 @@ async def import_shelters(
     parsed = await run_in_threadpool(service.read_list, body)
     return await writer.run(
         service.import_csv, parsed=parsed, open_new=open_new, replace_demo=replace_demo
+    )
+
+
+@router.get("/nearest")
+def nearest_shelters(
+    session: SessionDep,
+    settings: SettingsDep,
+    lat: float = Query(ge=-90, le=90, description="Where the person is (latitude)"),
+    lon: float = Query(ge=-180, le=180, description="Where the person is (longitude)"),
+    people: int = Query(1, ge=1, le=1000, description="How many need a place inside"),
+    need: list[SpaceKind] = Query(
+        [],
+        description="A kind of space they need: accessible (a place in the accessible space "
+        "for one person) or pets (a place in the pet area for one animal); may repeat",
+    ),
+    limit: int = Query(10, ge=1, le=100, description="At most this many shelters"),
+) -> list[ShelterStatus]:
+    """Open shelters with room for that many people (and that need), nearest first."""
+    demand = Demand(people=people, required=frozenset(need))
+    return occupancy.nearest(
+        session.connection(), settings, lat=lat, lon=lon, demand=demand, limit=limit
     )
 
 

@@ -7,6 +7,22 @@ from shelter.text import Line, RequiredLine
 ID_PATTERN = r"^[0-9A-Za-z_-]{1,64}$"
 
 
+class Spaces(BaseModel):
+    """Sub-capacities; a kind left out is one the shelter does not have."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    accessible: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description="People in the accessible space (福祉避難スペース)",
+    )
+    pets: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Animals in the pet area"
+    )
+
+
 class ShelterBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -17,6 +33,9 @@ class ShelterBase(BaseModel):
     lon: float = Field(ge=-180, le=180)
     capacity: int = Field(ge=0, le=1_000_000, description="Indoor capacity in people")
     open: bool = True
+    spaces: Spaces | None = Field(
+        default=None, description='Sub-capacities, e.g. {"accessible": 20, "pets": 10}'
+    )
 
 
 class ShelterCreate(ShelterBase):
@@ -35,6 +54,10 @@ class ShelterUpdate(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     open: bool | None = None
+    spaces: Spaces | None = Field(
+        default=None,
+        description="Replaces every sub-capacity: a kind left out is removed ({} removes all)",
+    )
 
 
 class SkippedRow(BaseModel):

@@ -17,7 +17,30 @@ from shelter.tables import CountChange, Event, Household, Shelter, Token
 from shelter.writes import locks
 from shelter.writes.path import Change, Statuses, done
 
-_EDITABLE = ("name", "name_en", "address", "lat", "lon", "capacity", "open")
+_EDITABLE = (
+    "name",
+    "name_en",
+    "address",
+    "lat",
+    "lon",
+    "capacity",
+    "open",
+    "accessible_capacity",
+    "pets_capacity",
+)
+
+
+def _flat(changes: dict[str, object]) -> dict[str, object]:
+    """``spaces`` as the columns it sets: given, it sets both kinds (one left out: none)."""
+    if "spaces" not in changes:
+        return changes
+    spaces = changes.pop("spaces")
+    if spaces is None:
+        raise Invalid("spaces cannot be null; give {} to remove every sub-capacity.")
+    assert isinstance(spaces, dict)
+    changes["accessible_capacity"] = spaces.get("accessible")
+    changes["pets_capacity"] = spaces.get("pets")
+    return changes
 
 
 def get(session: Session, shelter_id: str) -> Shelter:
@@ -39,7 +62,10 @@ def create(session: Session, *, data: ShelterCreate) -> Change[ShelterStatus]:
     """Add a shelter; the answer is its status as the write path read it."""
     if session.get(Shelter, data.id) is not None:
         raise Conflict(f"A shelter with id {data.id!r} exists; change it with PATCH.")
-    shelter = Shelter(**data.model_dump())
+    fields = data.model_dump(exclude={"spaces"})
+    if data.spaces is not None:
+        fields |= _flat({"spaces": data.spaces.model_dump()})
+    shelter = Shelter(**fields)
     session.add(shelter)
     session.flush()
     return Change(answer=_status(shelter.id), touched=frozenset({shelter.id}))
@@ -63,7 +89,7 @@ def update(session: Session, *, shelter_id: str, data: ShelterUpdate) -> Change[
     # between this read and this write (both would publish the same version).
     locks.take(session, [shelter_id])
     shelter = get(session, shelter_id)
-    changes = data.model_dump(exclude_unset=True)
+    changes = _flat(data.model_dump(exclude_unset=True))
     if "name" in changes and changes["name"] is None:
         raise Invalid("name cannot be removed; give a new name instead.")
     for field in ("lat", "lon", "capacity", "open", "address"):

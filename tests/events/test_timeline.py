@@ -9,11 +9,15 @@ from shelter.events.timeline import (
     CHECK_OUT,
     NOWHERE,
     Effect,
+    Load,
     Presence,
+    Profile,
     Step,
+    accessible_members,
     apply,
     fold,
     insert,
+    load,
 )
 
 T0 = datetime(2026, 11, 22, 9, tzinfo=UTC)
@@ -73,3 +77,54 @@ def test_insert_reports_the_effect_at_the_events_own_moment() -> None:
     state, effect, people = insert(history, step(CHECK_OUT, "A", 10, 1, seq=3), size=4)
     assert (effect, people) == (Effect.checked_out, 1)
     assert state.people == 3
+
+
+# -- where they stay, and what a presence weighs -----------------------------------------
+
+
+def stay_step(shelter: str, minute: int, stay: str, headcount: int | None = None) -> Step:
+    return Step(CHECK_IN, shelter, headcount, T0 + timedelta(minutes=minute), f"s{minute}", stay)
+
+
+def test_a_check_in_with_another_stay_moves_those_present_inside_or_out() -> None:
+    """Two of four in the car; a check-in inside with no headcount brings all four in."""
+    state, _, _ = apply(NOWHERE, stay_step("A", 0, "car", 2), size=4)
+    assert (state.people, state.stay) == (2, "car")
+    state, effect, people = apply(state, stay_step("A", 5, "shelter"), size=4)
+    assert (state.people, state.stay, state.since, effect, people) == (
+        4,
+        "shelter",
+        T0,
+        Effect.checked_in,
+        4,
+    )
+
+
+def test_a_stay_change_with_a_small_headcount_moves_everyone_present() -> None:
+    """A household stays in one place: 3 present, 'one to the tent' moves the 3."""
+    state, _, _ = apply(NOWHERE, stay_step("A", 0, "shelter", 3), size=4)
+    state, _, people = apply(state, stay_step("A", 5, "tent", 1), size=4)
+    assert (state.people, state.stay, people) == (3, "tent", 3)
+
+
+def test_the_same_stay_again_only_adds_arrivals() -> None:
+    """A repeated scan in the car changes nothing; a check-out keeps the stay of the rest."""
+    state, _, _ = apply(NOWHERE, stay_step("A", 0, "car"), size=2)
+    again, effect, _ = apply(state, stay_step("A", 5, "car"), size=2)
+    assert (again, effect) == (state, Effect.none)
+    left, _, _ = apply(state, step(CHECK_OUT, "A", 9, 1), size=2)
+    assert (left.people, left.stay) == (1, "car")
+
+
+def test_load_counts_outside_apart_and_care_needs_at_most_those_present() -> None:
+    """Outside: outside only. Inside: accessible up to those present, every pet."""
+    profile = Profile(accessible=2, pets=3)
+    assert load(Presence("A", 3, T0, "home"), profile) == Load(outside=3)
+    assert load(Presence("A", 1, T0), profile) == Load(occupancy=1, accessible=1, pets=3)
+    assert load(Presence("A", 4, T0), profile) == Load(occupancy=4, accessible=2, pets=3)
+    assert load(NOWHERE, profile) == Load()
+
+
+def test_accessible_members_are_those_with_wheelchair_or_medical_care() -> None:
+    """Other needs (elderly, infant) use no accessible place."""
+    assert accessible_members([["wheelchair"], ["medical_care", "elderly"], ["elderly"], []]) == 2

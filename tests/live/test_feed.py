@@ -25,7 +25,13 @@ def test_the_first_message_is_a_snapshot_of_every_shelter(client: TestClient) ->
         snapshot = receive(ws)
     assert snapshot["type"] == "snapshot"
     assert [s["id"] for s in snapshot["shelters"]] == ["S01", "S02", "S03", "S04", "S05"]
-    assert snapshot["totals"] == {"capacity": 900, "occupancy": 0, "vacancy": 900}
+    assert snapshot["totals"] == {
+        "capacity": 900,
+        "occupancy": 0,
+        "vacancy": 900,
+        "over": 0,
+        "in_closed": 0,
+    }
     assert snapshot["as_of"].endswith("Z")
 
 
@@ -104,6 +110,25 @@ def test_hq_authenticates_with_its_first_message_and_gets_the_needs(client: Test
     s01 = kinds["needs"]["data"]["shelters"]["S01"]
     assert (s01["households"], s01["people"], s01["pets"]) == (1, 2, 1)
     assert s01["needs"]["wheelchair"] == 2
+
+
+def test_needs_count_each_person_with_a_need_once(client: TestClient) -> None:
+    """with_needs: a member with two needs is one person (what HQ's jump alert watches)."""
+    household = client.post(
+        "/api/v1/households",
+        json={
+            "members": [
+                {"name": "芦北 一", "needs": ["wheelchair", "elderly"]},
+                {"name": "芦北 二", "needs": ["infant"]},
+                {"name": "芦北 三"},
+            ]
+        },
+    ).json()
+    client.post("/api/v1/events", json=event("S02", pass_code=household["pass_code"]), headers=HQ)
+    s02 = client.get("/api/v1/needs", headers=HQ).json()["shelters"]["S02"]
+    assert s02["people"] == 3
+    assert sum(s02["needs"].values()) == 3
+    assert s02["with_needs"] == 2
 
 
 def test_a_wrong_token_gets_no_needs(client: TestClient) -> None:

@@ -86,7 +86,13 @@ def test_a_burst_to_one_shelter_reaches_a_client_as_its_newest_state() -> None:
 
     asyncio.run(running(scenario))
     assert socket.versions() == [("S01", 20), ("S02", 1)]
-    assert socket.received[1]["totals"] == {"capacity": 200, "occupancy": 20, "vacancy": 180}
+    assert socket.received[1]["totals"] == {
+        "capacity": 200,
+        "occupancy": 20,
+        "vacancy": 180,
+        "over": 0,
+        "in_closed": 0,
+    }
 
 
 def test_an_older_version_never_overwrites_a_newer_one() -> None:
@@ -149,7 +155,13 @@ def test_snapshot_holds_every_shelter_and_the_totals() -> None:
     snapshot = json.loads(hub.snapshot_message())
     assert snapshot["type"] == "snapshot"
     assert [s["id"] for s in snapshot["shelters"]] == ["S01", "S02"]
-    assert snapshot["totals"] == {"capacity": 200, "occupancy": 10, "vacancy": 190}
+    assert snapshot["totals"] == {
+        "capacity": 200,
+        "occupancy": 10,
+        "vacancy": 190,
+        "over": 0,
+        "in_closed": 0,
+    }
 
 
 def test_a_client_that_stops_reading_is_dropped_and_never_slows_the_others() -> None:

@@ -28,6 +28,9 @@ STATUS_FIELDS = {
     "version",
     "updated_at",
     "forecast",
+    # Spaces and outside (#16, #17)
+    "spaces",
+    "outside",
 }
 
 
@@ -101,8 +104,31 @@ def test_occupancy_totals_add_up(client: TestClient) -> None:
     household = make_household(client, size=4)
     client.post("/api/v1/events", json=event("S02", pass_code=household["pass_code"]), headers=HQ)
     body = client.get("/api/v1/occupancy").json()
-    assert body["totals"] == {"capacity": 900, "occupancy": 4, "vacancy": 896}
+    assert body["totals"] == {
+        "capacity": 900,
+        "occupancy": 4,
+        "vacancy": 896,
+        "over": 0,
+        "in_closed": 0,
+    }
     assert len(body["shelters"]) == 5
+
+
+def test_totals_add_up_with_a_shelter_over_capacity_and_one_closed(client: TestClient) -> None:
+    """occupancy = capacity - vacancy + over + in_closed, each of them shown (#14)."""
+    client.patch("/api/v1/shelters/S05", json={"capacity": 2}, headers=HQ)
+    household = make_household(client, size=5)
+    client.post("/api/v1/events", json=event("S05", pass_code=household["pass_code"]), headers=HQ)
+    inside = make_household(client, size=4)
+    client.post("/api/v1/events", json=event("S04", pass_code=inside["pass_code"]), headers=HQ)
+    client.patch("/api/v1/shelters/S04", json={"open": False}, headers=HQ)
+    totals = client.get("/api/v1/occupancy").json()["totals"]
+    assert totals["over"] == 3  # 5 in a shelter for 2
+    assert totals["in_closed"] == 4
+    assert totals["occupancy"] == 9
+    assert totals["occupancy"] == (
+        totals["capacity"] - totals["vacancy"] + totals["over"] + totals["in_closed"]
+    )
 
 
 def test_closed_shelters_offer_no_room_in_the_totals(client: TestClient) -> None:

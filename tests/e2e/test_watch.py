@@ -1,0 +1,377 @@
+"""Watching (#14): the public map with tiles, without them and with them blocked; English
+with no Japanese left; HQ's wall screen with 30 shelters, alerts with a beep, totals that
+add up; nothing sideways on a phone. Tiles come from a stand-in on this machine."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN, HQ
+from tests.e2e.conftest import axe_violations, screenshot
+from tests.server import Server, serve
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff60]")
+
+
+class TileStandIn:
+    """A tiny tile server: a pale 256 px PNG for every /tiles/{z}/{x}/{y}.png, or 503."""
+
+    def __init__(self) -> None:
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGB", (256, 256), (236, 240, 232))
+        draw = ImageDraw.Draw(image)
+        for offset in range(0, 256, 64):  # a grid of "roads", so tiles show in screenshots
+            draw.line([(offset, 0), (offset, 256)], fill=(200, 200, 200), width=3)
+            draw.line([(0, offset), (256, offset)], fill=(200, 200, 200), width=3)
+        draw.line([(0, 200), (256, 120)], fill=(150, 190, 230), width=12)  # a river
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        self.png = buffer.getvalue()
+        self.served = 0
+        self.failing = False
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if stand_in.failing or not re.fullmatch(r"/tiles/\d+/\d+/\d+\.png", self.path):
+                    self.send_error(503)
+                    return
+                stand_in.served += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(stand_in.png)))
+                self.end_headers()
+                self.wfile.write(stand_in.png)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def template(self) -> str:
+        return f"http://127.0.0.1:{self.port}/tiles/{{z}}/{{x}}/{{y}}.png"
+
+
+@pytest.fixture(scope="module")
+def tiles() -> Iterator[TileStandIn]:
+    stand_in = TileStandIn()
+    yield stand_in
+    stand_in.httpd.shutdown()
+    stand_in.httpd.server_close()
+
+
+@pytest.fixture
+def tiled_server(tmp_path: Path, tiles: TileStandIn) -> Iterator[Server]:
+    env = {"SHELTER_ADMIN_TOKEN": ADMIN, "SHELTER_MAP_TILES": tiles.template}
+    with serve(tmp_path / "tiles.db", env=env) as server:
+        yield server
+
+
+def walk_ins(server: Server, shelter_id: str, people: int) -> dict[str, Any]:
+    body = {
+        "event_id": str(uuid.uuid4()),
+        "shelter_id": shelter_id,
+        "kind": "check_in",
+        "pass_code": None,
+        "headcount": people,
+    }
+    response = httpx.post(f"{server.base}/api/v1/events", json=body, headers=HQ)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def japanese_left(page: Any, server: Server, data: tuple[str, ...] = ()) -> list[str]:
+    """The page's text and labels in Japanese, once data (shelter names with no English
+    name, addresses, what people typed) is taken out."""
+    shelters = httpx.get(f"{server.base}/api/v1/shelters").json()
+    names = [s["name"] for s in shelters if not s["name_en"]] + [s["address"] for s in shelters]
+    data = tuple(sorted([*names, *data], key=len, reverse=True))
+    texts: list[str] = page.evaluate(
+        """() => {
+            const out = [document.title];
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const parent = node.parentElement;
+                if (!parent || parent.closest('[hidden], script, style')) continue;
+                if (parent.closest('[lang="ja"]')) continue;  // marked as Japanese data
+                if (node.textContent.trim()) out.push(node.textContent.trim());
+            }
+            for (const el of document.querySelectorAll('[aria-label], [alt], [title]')) {
+                if (el.closest('[hidden]') || el.closest('[lang="ja"]')) continue;
+                for (const name of ['aria-label', 'alt', 'title']) {
+                    if (el.getAttribute(name)) out.push(el.getAttribute(name));
+                }
+            }
+            return out;
+        }"""
+    )
+    left = []
+    for text in texts:
+        for item in data:
+            text = text.replace(item, "")
+        if JAPANESE.search(text):
+            left.append(text)
+    return left
+
+
+def no_sideways_overflow(page: Any) -> bool:
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width <= page.viewport_size["width"]
+
+
+def test_public_map_shows_tiles_from_the_configured_host_then_the_drawing_when_they_fail(
+    browser: Any, tiled_server: Server, tiles: TileStandIn
+) -> None:
+    """Leaflet loads stand-in tiles under the CSP; markers tap to 満員 +N and 道順; the
+    nearest shelter with room skips the full one; blocked tiles fall back and say why."""
+    walk_ins(tiled_server, "S05", 101)  # S05 holds 80: 21 over
+    context = browser.new_context(
+        locale="ja-JP",
+        viewport={"width": 1280, "height": 1000},
+        geolocation={"latitude": 32.337, "longitude": 130.575},  # at S05 (吉尾)
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.goto(tiled_server.base + "/")
+    page.wait_for_selector("#map .leaflet-tile-loaded")
+    assert page.locator("#map path.marker").count() == 5
+    assert tiles.served > 0
+    assert all(url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:")) for url in requests)
+    assert problems == []
+    assert "地理院タイル" in page.locator(".leaflet-control-attribution").inner_text()
+    card = page.locator('.card[data-id="S05"]')
+    assert "満員 +21" in card.locator(".level").inner_text()
+    assert "定員を 21 人 超えています" in card.inner_text()
+
+    page.locator('#map path.marker[data-id="S05"]').click(force=True)
+    popup = page.locator(".leaflet-popup-content .popup")
+    popup.wait_for()
+    assert "満員 +21" in popup.inner_text()
+    link = popup.locator("a.directions").get_attribute("href")
+    s05 = httpx.get(f"{tiled_server.base}/api/v1/shelters/S05").json()
+    assert link is not None and link.endswith(f"{s05['lat']:.6f},{s05['lon']:.6f}")
+    assert re.fullmatch(r"https://[^?]+\?[a-z=&]*(api=1&destination=|daddr=)[0-9.,]+", link)
+
+    page.click("#locate")
+    page.wait_for_selector("#nearest:not([hidden])")
+    nearest = page.locator("#nearest").get_attribute("data-id")
+    shelters = httpx.get(f"{tiled_server.base}/api/v1/shelters").json()
+
+    def km(s: dict[str, Any]) -> float:
+        return float((s["lat"] - 32.337) ** 2 + ((s["lon"] - 130.575) * 0.845) ** 2)
+
+    with_room = [s for s in shelters if s["level"] not in ("full", "closed")]
+    assert nearest == min(with_room, key=km)["id"] != "S05"
+    assert page.locator(".card").first.get_attribute("data-id") == "S05"  # still nearest of all
+    page.wait_for_timeout(500)
+    screenshot(page, "public-map-tiles")
+
+    tiles.failing = True
+    page.reload()
+    page.wait_for_selector('#map-note[data-fallback="blocked"]', timeout=10000)
+    assert page.locator("#map svg .marker").count() == 5
+    assert "読み込めません" in page.locator("#map-note").inner_text()
+    screenshot(page, "public-map-blocked")
+    tiles.failing = False
+    context.close()
+
+    # The same state through axe (its script needs the CSP bypassed), in both languages.
+    context = browser.new_context(
+        locale="ja-JP", viewport={"width": 390, "height": 844}, bypass_csp=True
+    )
+    phone = context.new_page()
+    phone.goto(tiled_server.base + "/")
+    phone.wait_for_selector("#map .leaflet-tile-loaded")
+    phone.locator('#map path.marker[data-id="S05"]').click(force=True)
+    phone.wait_for_selector(".leaflet-popup-content .popup")
+    assert no_sideways_overflow(phone)
+    assert axe_violations(phone) == []
+    phone.click("#language")
+    assert axe_violations(phone) == [], "en"
+    screenshot(phone, "public-map-phone-en")
+    context.close()
+
+
+def test_public_page_without_tiles_draws_the_map_says_why_and_speaks_only_english(
+    axe_page: Any, live_server: Server
+) -> None:
+    """No tiles configured: the drawing and the reason; 満員 +N and まもなく満員; in English
+    no Japanese UI text is left; at 390 px nothing overflows sideways; axe finds nothing
+    serious."""
+    walk_ins(live_server, "S05", 85)
+    axe_page.goto(live_server.base + "/")
+    axe_page.wait_for_selector('#map-note[data-fallback="none"]')
+    assert axe_page.locator("#map svg .marker").count() == 5
+    assert "設定" in axe_page.locator("#map-note").inner_text()
+    assert "満員 +5" in axe_page.locator('.card[data-id="S05"] .level').inner_text()
+    walk_ins(live_server, "S01", 280)  # 0 → 280 of 300 while the page watches
+    filling = axe_page.locator('.card[data-id="S01"] .filling')
+    filling.wait_for()
+    assert "まもなく満員" in filling.inner_text()
+    assert no_sideways_overflow(axe_page)
+    assert axe_violations(axe_page) == []
+    axe_page.click("#language")
+    axe_page.wait_for_function("document.documentElement.lang === 'en'")
+    assert japanese_left(axe_page, live_server) == []
+    assert "Full +5" in axe_page.locator('.card[data-id="S05"] .level').inner_text()
+    assert "turned off" in axe_page.locator("#map-note").inner_text()
+    assert no_sideways_overflow(axe_page)
+    assert axe_violations(axe_page) == [], "en"
+    screenshot(axe_page, "public-no-tiles-en")
+
+
+def add_shelters(server: Server, count: int) -> None:
+    for n in range(count):
+        body = {
+            "id": f"W{n:02d}",
+            "name": f"第{n + 1}避難所（芦北町）",
+            "name_en": f"Shelter No. {n + 1}" if n % 2 else None,
+            "address": "熊本県葦北郡芦北町",
+            "lat": 32.2 + n * 0.01,
+            "lon": 130.4 + (n % 5) * 0.02,
+            "capacity": 100 + n * 10,
+        }
+        response = httpx.post(f"{server.base}/api/v1/shelters", json=body, headers=HQ)
+        assert response.status_code == 201, response.text
+
+
+def sign_in(page: Any) -> None:
+    page.fill("#token", ADMIN)
+    page.click("#signin-button")
+    page.wait_for_selector("body.signed-in", state="attached")
+
+
+def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
+    browser: Any, tmp_path: Path
+) -> None:
+    """30 shelters at 1920×1080 with no scrollbar, numbers ≥ 24 px, totals that add up;
+    over capacity, filling fast, a silent kiosk and a jump in care needs each raise an
+    alert (the over-capacity one within 1 s) with a beep unless muted; all in English too."""
+    database = tmp_path / "wall.db"
+    with serve(database, env={"SHELTER_ADMIN_TOKEN": ADMIN}) as server:
+        add_shelters(server, 25)
+        kiosk = httpx.post(
+            f"{server.base}/api/v1/tokens",
+            json={"role": "kiosk", "shelter_id": "S02", "label": "湯浦 正面"},
+            headers=HQ,
+        ).json()
+        beat = httpx.post(
+            f"{server.base}/api/v1/tokens/me/heartbeat",
+            json={"outbox": 0},
+            headers={"Authorization": f"Bearer {kiosk['token']}"},
+        )
+        assert beat.status_code == 204, beat.text
+        # Its last report 11 minutes ago: what a tablet whose battery died looks like.
+        with sqlite3.connect(database) as db:
+            old = (datetime.now(UTC) - timedelta(minutes=11)).strftime("%Y-%m-%d %H:%M:%S.%f")
+            assert (
+                db.execute(
+                    "UPDATE tokens SET last_seen_at = ? WHERE last_seen_at IS NOT NULL", (old,)
+                ).rowcount
+                >= 1
+            )
+        walk_ins(server, "S03", 30)
+
+        context = browser.new_context(
+            locale="ja-JP", viewport={"width": 1920, "height": 1080}, bypass_csp=True
+        )
+        page = context.new_page()
+        page.goto(server.base + "/dashboard#wall")
+        page.wait_for_selector('.status[data-state="live"]')
+        sign_in(page)
+        page.wait_for_selector('.alert[data-kind="silent"]')
+        assert page.locator(".wall-row").count() == 30
+
+        beeps = int(page.locator("#alerts-panel").get_attribute("data-beeps"))
+        walk_ins(server, "S05", 90)  # S05 holds 80
+        page.wait_for_selector('.alert[data-kind="over"][data-shelter="S05"]', timeout=1000)
+        assert "定員超過 +10" in page.locator('.alert[data-kind="over"]').first.inner_text()
+        page.wait_for_function(
+            f"Number(document.getElementById('alerts-panel').dataset.beeps) > {beeps}"
+        )
+
+        walk_ins(server, "S01", 280)  # 0 → 280 of 300 within seconds: full within the hour
+        page.wait_for_selector('.alert[data-kind="filling"][data-shelter="S01"]')
+        household = httpx.post(
+            f"{server.base}/api/v1/households",
+            json={"members": [{"name": f"要配慮 {n}", "needs": ["elderly"]} for n in range(6)]},
+        ).json()
+        body = {"event_id": str(uuid.uuid4()), "shelter_id": "S04", "kind": "check_in"}
+        httpx.post(
+            f"{server.base}/api/v1/events",
+            json={**body, "pass_code": household["pass_code"]},
+            headers=HQ,
+        )
+        page.wait_for_selector('.alert[data-kind="needs"][data-shelter="S04"]', timeout=5000)
+        kinds = page.locator(".alert").evaluate_all("els => els.map(e => e.dataset.kind)")
+        assert kinds[0] == "needs" and kinds[-1] == "silent"  # newest first
+
+        page.click("#mute")
+        beeps = int(page.locator("#alerts-panel").get_attribute("data-beeps"))
+        walk_ins(server, "S02", 230)  # S02 holds 200
+        page.wait_for_selector('.alert[data-kind="over"][data-shelter="S02"]', timeout=1000)
+        page.wait_for_timeout(300)
+        assert int(page.locator("#alerts-panel").get_attribute("data-beeps")) == beeps
+
+        totals = {
+            key: int(page.locator(f"#total-{key}").inner_text())
+            for key in ("occupancy", "capacity", "vacancy", "over")
+        }
+        assert totals["over"] == 10 + 30
+        assert totals["occupancy"] == totals["capacity"] - totals["vacancy"] + totals["over"]
+        fits = page.evaluate(
+            """() => ({
+                scroll: [document.documentElement.scrollWidth,
+                         document.documentElement.scrollHeight],
+                view: [innerWidth, innerHeight],
+                rowsInside: [...document.querySelectorAll('.wall-row')].every(
+                    (r) => r.getBoundingClientRect().bottom <= innerHeight),
+                small: [...document.querySelectorAll('[data-num], .totals dd')]
+                    .filter((e) => e.offsetParent && parseFloat(getComputedStyle(e).fontSize) < 24)
+                    .map((e) => e.outerHTML),
+            })"""
+        )
+        assert fits["scroll"] == fits["view"]
+        assert fits["rowsInside"] and fits["small"] == []
+        assert axe_violations(page) == []
+        screenshot(page, "hq-wall")
+
+        page.click("#language")
+        page.wait_for_function("document.documentElement.lang === 'en'")
+        assert japanese_left(page, server, data=("湯浦 正面",)) == []
+        assert "over capacity by 10" in page.locator(".alert.over").last.inner_text()
+        assert axe_violations(page) == [], "en"
+        screenshot(page, "hq-wall-en")
+        page.click("#language")
+
+        # The same dashboard on a phone, out of wall mode: nothing sideways.
+        page.click("#wall-toggle")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(300)
+        assert no_sideways_overflow(page)
+        assert axe_violations(page) == [], "phone"
+        screenshot(page, "hq-phone")
+        context.close()
