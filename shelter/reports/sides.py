@@ -27,13 +27,11 @@ def side(stay: str | None) -> Side:
 
 
 def side_of(presence: Presence) -> Side:
-    """Where a household's presence counts. Events carry no stay yet, so every presence is
-    inside; when they do, this reads the presence's stay: ``side(presence.stay)``."""
-    return side(None)
+    """Where a household's presence counts: by the stay it checked in with."""
+    return side(presence.stay)
 
 
-def side_of_household(stay: str | None) -> Side:
-    """Where a household that is in a shelter now counts, from its live row. Like
-    ``side_of``: inside until events carry a stay, then ``side(stay)`` of the stay the
-    household checked in with."""
-    return side(None)
+def side_of_household(present_stay: str | None) -> Side:
+    """Where a household that is in a shelter now counts, from its live row's
+    ``present_stay`` (kept with its presence by the check-in path)."""
+    return side(present_stay)

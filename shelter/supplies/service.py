@@ -50,7 +50,7 @@ def estimate(session: Session, settings: Settings) -> Supplies:
             col(Household.shelter_id),
             col(Household.present),
             col(Household.pets),
-            col(Household.stay),
+            col(Household.present_stay),
         ).where(col(Household.present) > 0)
     ).all()
     where: dict[str, tuple[str, Side]] = {}

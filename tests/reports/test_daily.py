@@ -309,3 +309,19 @@ def test_after_a_merge_the_report_agrees_with_the_live_counts(database_url: str)
     inside = {s["id"]: s["counts"][0]["inside"] for s in body["shelters"]}
     assert inside == live
     assert inside["S02"] == 4  # A's three and C, together since A moved there
+
+
+def test_people_outside_count_apart_and_moving_inside_is_no_arrival(client: TestClient) -> None:
+    """At S04: D (2) sleeps in the car from 08:00, moves inside at 13:00, leaves at 20:00;
+    a walk-in group of 3 pitches a tent at 09:00. Hand-computed: 12:00 has 0 inside and 5
+    outside, 18:00 has 2 and 3; the peak inside is 2 at 13:00; 5 arrivals, 2 departures."""
+    d = register(client, [{"name": "丁 一", "birth_year": 1980}, {"name": "丁 二"}])
+    post(client, {**event("S04", pass_code=d["pass_code"], occurred_at=at(8)), "stay": "car"})
+    post(client, {**event("S04", headcount=3, occurred_at=at(9)), "stay": "tent"})
+    post(client, {**event("S04", pass_code=d["pass_code"], occurred_at=at(13)), "stay": "shelter"})
+    post(client, event("S04", "check_out", pass_code=d["pass_code"], occurred_at=at(20)))
+    s04 = next(s for s in report(client)["shelters"] if s["id"] == "S04")
+    assert figures(s04)["counts"] == [("06:00", 0, 0), ("12:00", 0, 5), ("18:00", 2, 3)]
+    assert figures(s04)["peak"] == (2, jst(13))
+    assert figures(s04)["flows"] == (5, 2, 0, 0)
+    assert s04["households"] == 2

@@ -379,3 +379,11 @@ def test_two_people_of_one_name_and_year_give_the_latest_arrival(client: TestCli
     check_in(client, first["pass_code"], "S02")
     check_in(client, second["pass_code"], "S05")
     assert found_in(client, "芦北 花子", 1948) == "S05"
+
+
+def test_a_person_staying_in_a_car_at_a_shelter_is_found_there(client: TestClient) -> None:
+    """Outside evacuees are the shelter's evacuees: a family finds them through it."""
+    household = register(client, HANAKO, consent=True)
+    body = {**event("S04", pass_code=household["pass_code"]), "stay": "car"}
+    assert client.post("/api/v1/events", json=body, headers=HQ).status_code == 201
+    assert found_in(client, "芦北 花子", 1948) == "S04"

@@ -137,3 +137,19 @@ def test_only_hq_sees_supplies(client: TestClient) -> None:
     assert client.get("/api/v1/supplies").status_code == 401
     staff = make_token(client, role="staff", shelter_id="S01")
     assert client.get("/api/v1/supplies.csv", headers=staff).status_code == 403
+
+
+def test_people_outside_are_supplied_apart(client: TestClient) -> None:
+    """A household of 2 in its car at S04 (one a baby): outside, never inside; in the totals."""
+    code = register(
+        client, [{"name": "丁 一", "birth_year": 1980}, {"name": "丁 二", "birth_year": THIS_YEAR}]
+    )
+    response = client.post(
+        "/api/v1/events", json={**event("S04", pass_code=code), "stay": "car"}, headers=HQ
+    )
+    assert response.status_code == 201, response.text
+    body = client.get("/api/v1/supplies", headers=HQ).json()
+    s04 = next(s for s in body["shelters"] if s["id"] == "S04")
+    assert s04["inside"] == supply(0)
+    assert s04["outside"] == s04["total"] == supply(2, infants=1)
+    assert body["total"]["outside"] == supply(2, infants=1)
