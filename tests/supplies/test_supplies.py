@@ -81,7 +81,7 @@ def test_supplies_match_a_hand_count(client: TestClient) -> None:
     assert shelters["S02"]["inside"] == supply(4)
     assert shelters["S03"]["total"] == supply(0)
     for shelter in shelters.values():
-        assert shelter["outside"] == supply(0)  # nobody stays outside until stays are kept
+        assert shelter["outside"] == supply(0)  # everyone here checked in to stay inside
         assert shelter["inside"]["people"] == occupancy_of(client, shelter["id"])
     total = supply(8, infants=2, allergies=1, elderly=1, medical_care=1, pets=2)
     assert body["total"]["total"] == body["total"]["inside"] == total
