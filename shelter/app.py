@@ -33,7 +33,10 @@ from shelter.occupancy import service as occupancy
 from shelter.occupancy.router import router as occupancy_router
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.ratelimit import Limits
+from shelter.reports.router import router as reports_router
+from shelter.safety.router import router as safety_router
 from shelter.shelters.router import router as shelters_router
+from shelter.supplies.router import router as supplies_router
 from shelter.writes.path import WritePath
 from shelter.writes.writer import GroupWriter
 
@@ -167,6 +170,9 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         tokens_router,
         audit_router,
         live_router,
+        safety_router,
+        reports_router,
+        supplies_router,
     ):
         app.include_router(router)
     pages.install(app, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -68,6 +69,21 @@ class Settings(BaseSettings):
     rate_failed_auth: str = "20/minute"
     # Registrations per client address (a shelter's Wi-Fi puts many families behind one).
     rate_register: str = "60/minute"
+    # 安否 inquiries per client address, found or not (guessing birth years is slow).
+    rate_safety_inquiry: str = "30/hour"
+    # The daily report counts the people inside at these times of day (Japan time), e.g.
+    # SHELTER_REPORT_TIMES='["06:00","12:00","18:00"]'.
+    report_times: list[time] = Field(
+        default_factory=lambda: [time(6), time(12), time(18)], min_length=1, max_length=24
+    )
+    # Supplies per person per day (Cabinet Office shelter guidance: three meals, and 3 L of
+    # drinking water a person a day), for everyone of a shelter, inside or outside.
+    supply_meals_per_day: float = Field(default=3.0, ge=0)
+    supply_water_litres_per_day: float = Field(default=3.0, ge=0)
+    # Ages (from the year of birth) that count as elderly and as an infant, whatever needs
+    # were ticked: 65 and over (高齢者), under 3 (formula, nappies, baby food).
+    elderly_age: int = Field(default=65, ge=0, le=130)
+    infant_age_below: int = Field(default=3, ge=0, le=18)
     # Desk look-ups by name and year of birth, per token: enough for a busy door, too few
     # to go through a town's names one guess at a time.
     rate_lookup: str = "60/hour"

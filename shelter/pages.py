@@ -1,6 +1,6 @@
 """The pages people open: the public vacancy page (/), registration for a pass
-(/register), the HQ dashboard (/dashboard), the staff desk (/staff) and the entrance
-kiosk (/kiosk).
+(/register), 安否 inquiries (/anpi), the HQ dashboard (/dashboard), the staff desk (/staff)
+and the entrance kiosk (/kiosk).
 
 They are static files in ``dashboard/`` and ``kiosk/`` that talk to the API and
 /ws/occupancy; nothing is loaded from outside this service, so they work on a shelter's
@@ -106,6 +106,12 @@ def hq_dashboard(request: Request) -> FileResponse:
 @router.get("/register")
 def register_page(request: Request) -> FileResponse:
     return _page(request, "dashboard", "register", "index.html")
+
+
+@router.get("/anpi")
+def anpi_page(request: Request) -> FileResponse:
+    """安否 inquiry: is a family member in a shelter (told only with their consent)."""
+    return _page(request, "dashboard", "anpi", "index.html")
 
 
 @router.get("/staff")

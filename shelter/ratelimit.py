@@ -40,6 +40,7 @@ class Limits:
         self.unknown_pass: RateLimitItem = parse(settings.rate_unknown_pass)
         self.register: RateLimitItem = parse(settings.rate_register)
         self.failed_auth: RateLimitItem = parse(settings.rate_failed_auth)
+        self.safety_inquiry: RateLimitItem = parse(settings.rate_safety_inquiry)
         self.lookup: RateLimitItem = parse(settings.rate_lookup)
         # Tokens (by hash) that authenticated since this process started, newest last.
         self._good: OrderedDict[str, None] = OrderedDict()
@@ -107,6 +108,8 @@ class Limits:
         # Two limits may share a rate ("5/minute"); their counters must not be shared.
         if item is self.register:
             return "register"
+        if item is self.safety_inquiry:
+            return "safety_inquiry"
         if item is self.lookup:
             return "lookup"
         return "failed_auth" if item is self.failed_auth else "unknown_pass"

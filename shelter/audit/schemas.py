@@ -18,6 +18,7 @@ class Action(StrEnum):
     merged_away = "merged_away"  # this record merged into another
     erase = "erase"  # a household's personal data erased
     sheet = "sheet"  # a sheet of pre-printed passes made
+    safety_inquiry = "safety_inquiry"  # a public 安否 inquiry answered (never the name asked)
     lookup = "lookup"  # the desk looked a household up by a name and year of birth
     lookup_check_in = "lookup_check_in"  # a household found so was checked in at the desk
 

@@ -36,6 +36,32 @@ def record(
     )
 
 
+# Who a request without a token is, in the audit log (a public 安否 inquiry).
+PUBLIC = "public"
+
+
+def record_public(
+    session: Session,
+    *,
+    action: Action,
+    household_id: str | None = None,
+    shelter_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """An entry for something done without a token (a public 安否 inquiry)."""
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            token_id=PUBLIC,
+            role=PUBLIC,
+            action=action.value,
+            household_id=household_id,
+            shelter_id=shelter_id,
+            detail=detail,
+        )
+    )
+
+
 def entries(
     session: Session,
     *,

@@ -1,0 +1,1 @@
+"""Reports for HQ and the prefecture: the daily report, from the event log."""

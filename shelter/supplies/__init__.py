@@ -1,0 +1,1 @@
+"""What each shelter needs sent per day, for the people inside and outside it."""
