@@ -406,7 +406,9 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         walk_ins(server, "S03", 30)
         set_spaces(server, "S01", accessible=3, pets=5)
         set_spaces(server, "S02", accessible=2)
-        check_in_household(server, "S02", members=[{"name": "車いす 利用者", "needs": ["wheelchair"]}])
+        check_in_household(
+            server, "S02", members=[{"name": "車いす 利用者", "needs": ["wheelchair"]}]
+        )
         tent = {"event_id": str(uuid.uuid4()), "shelter_id": "S03", "kind": "check_in"}
         response = httpx.post(
             f"{server.base}/api/v1/events",
@@ -470,9 +472,10 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
                 rowsInside: [...document.querySelectorAll('.wall-row')].every(
                     (r) => r.getBoundingClientRect().bottom <= innerHeight),
                 // The small second line (spaces, forecast, outside) clear of the bar.
-                extraClear: [...document.querySelectorAll('.wall-extra')].filter((e) => e.offsetParent)
-                    .filter((e) => e.getBoundingClientRect().bottom
-                        > e.parentElement.querySelector('.wall-bar').getBoundingClientRect().top + 1)
+                extraClear: [...document.querySelectorAll('.wall-extra')]
+                    .filter((e) => e.offsetParent)
+                    .filter((e) => e.getBoundingClientRect().bottom - 1
+                        > e.parentElement.querySelector('.wall-bar').getBoundingClientRect().top)
                     .map((e) => e.parentElement.dataset.id),
                 small: [...document.querySelectorAll('[data-num], .totals dd')]
                     .filter((e) => e.offsetParent && parseFloat(getComputedStyle(e).fontSize) < 24)
@@ -503,8 +506,10 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         # Out of wall mode: the table has the same spaces, forecast and people outside.
         page.click("#wall-toggle")
         s01 = page.locator('#rows tr[data-id="S01"]')
-        assert s01.locator("td.spaces").inner_text().split() == ["車いす対応", "0/3", "ペット", "0/5"]
-        assert re.fullmatch(r"\+\d+ 人/時 · 満員 \d\d:\d\dごろ", s01.locator("td.forecast").inner_text())
+        spaces = s01.locator("td.spaces").inner_text().split()
+        assert spaces == ["車いす対応", "0/3", "ペット", "0/5"]
+        forecast = s01.locator("td.forecast").inner_text()
+        assert re.fullmatch(r"\+\d+ 人/時 · 満員 \d\d:\d\dごろ", forecast)
         assert "車いす対応 1/2" in page.locator('#rows tr[data-id="S02"] td.spaces').inner_text()
         assert page.locator('#rows tr[data-id="S03"] td.outside').inner_text() == "4"
         assert page.locator('#rows tr[data-id="W00"] td.forecast').inner_text() == "±0 人/時"
