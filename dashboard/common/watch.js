@@ -9,8 +9,7 @@ export function overBy(shelter) {
 }
 
 // Room to offer someone looking for a place: the server's level says not full and not
-// closed, and there is a place left (mirrors Fullness.has_room; swap for
-// /shelters/nearest once it exists).
+// closed, and there is a place left (mirrors Fullness.has_room).
 export function hasRoom(shelter) {
   return shelter.open && shelter.level !== "full" && shelter.level !== "closed" && shelter.vacancy > 0;
 }
@@ -39,11 +38,35 @@ export function distanceKm(lat1, lon1, lat2, lon2) {
   return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
-// The nearest shelter with room from a place, or null.
-export function nearestWithRoom(shelters, here) {
+// The kinds of space a shelter may have (ShelterStatus.spaces, docs/spaces.md), in the
+// order the pages show them.
+export const SPACE_KINDS = ["accessible", "pets"];
+
+export function spaceOf(shelter, kind) {
+  return (shelter.spaces || []).find((space) => space.kind === kind) || null;
+}
+
+// THE one rule on the pages for "has room of that kind" (the public filters and the
+// nearest-with-room button both use it). It mirrors the server's room_for for one place of
+// that kind (occupancy/service.py, and /shelters/nearest?need=): the shelter is open and
+// has that space with vacancy > 0; a shelter with no such space has no room of that kind.
+// ShelterStatus carries no level per space, so this reads vacancy; with 満員 at 100 % (the
+// default threshold) that is the server's rule exactly.
+export function hasSpaceRoom(shelter, kind) {
+  const space = spaceOf(shelter, kind);
+  return Boolean(shelter.open && space && space.vacancy > 0);
+}
+
+// Every kind asked for has room (no kinds asked: every shelter fits).
+export function fitsKinds(shelter, kinds) {
+  return kinds.every((kind) => hasSpaceRoom(shelter, kind));
+}
+
+// The nearest shelter with room from a place (and room of each kind asked for), or null.
+export function nearestWithRoom(shelters, here, kinds = []) {
   let best = null;
   for (const s of shelters) {
-    if (!hasRoom(s)) continue;
+    if (!hasRoom(s) || !fitsKinds(s, kinds)) continue;
     const km = distanceKm(here.lat, here.lon, s.lat, s.lon);
     if (!best || km < best.km) best = { shelter: s, km };
   }

@@ -13,7 +13,7 @@ import { html, setTexts, svg } from "../common/dom.js";
 import { apiJson, apiResponse } from "../common/api.js";
 import { deviceTokens, forgetDevices, refreshDevices, renderDevices, revokeDevice } from "./devices.js";
 import { Alerts, Beeper, KIOSK_SILENT_MS, NEEDS_WINDOW_MS } from "./alerts.js";
-import { levelWords, overBy } from "../common/watch.js";
+import { SPACE_KINDS, forecastOf, levelWords, overBy, spaceOf } from "../common/watch.js";
 
 const LANG_KEY = "shelter.lang"; // shared with the public page and the staff desk
 
@@ -92,6 +92,35 @@ function sparkline(id) {
   return box;
 }
 
+// The spaces a shelter has, as "車いす対応 2/5" (inside/capacity), one per kind.
+function spaceItems(shelter, names) {
+  const words = t();
+  return SPACE_KINDS.map((kind) => spaceOf(shelter, kind)).filter(Boolean).map((space) =>
+    html("span", { class: space.vacancy <= 0 ? "space full" : "space", "data-kind": space.kind },
+      `${names[space.kind]} ${words.spaceUse(space.occupancy, space.capacity)}`));
+}
+
+// Items with a space between them, so text and screen readers keep them apart.
+function spaced(items) {
+  return items.flatMap((item, i) => (i ? [" ", item] : [item]));
+}
+
+// The server's forecast (watch.js forecastOf): net people per hour, and when that fills the
+// shelter if it does within the server's horizon.
+function forecastWords(shelter, short) {
+  const words = t();
+  const forecast = forecastOf(shelter);
+  if (!forecast) return "";
+  const rate = Math.round(forecast.net_per_hour);
+  const parts = [];
+  if (!short || rate !== 0) parts.push(short ? words.perHourShort(rate) : words.perHour(rate));
+  if (forecast.full_at) {
+    const at = clockShort(forecast.full_at);
+    parts.push(short ? words.fullAtShort(at) : words.fullAt(at));
+  }
+  return parts.join(" · ");
+}
+
 function render(changedId = null) {
   const words = t();
   const list = [...feed.shelters.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -104,6 +133,9 @@ function render(changedId = null) {
       html("td", {}, html("div", { class: "occupancy" }, words.occupancy(s.occupancy, s.capacity)),
         html("div", { class: "bar" }, bar(s))),
       html("td", { class: "num vacancy" }, s.vacancy > 0 || !overBy(s) ? s.vacancy : words.over(overBy(s))),
+      html("td", { class: "spaces" }, ...spaced(spaceItems(s, words.spaceNames))),
+      html("td", { class: "forecast" }, forecastWords(s, false)),
+      html("td", { class: "num outside" }, s.outside || 0),
       html("td", { class: "spark" }, sparkline(s.id)));
     return row;
   });
@@ -124,6 +156,10 @@ function renderTotals() {
   document.getElementById("total-vacancy").textContent = totals.vacancy;
   document.getElementById("total-over").textContent = over;
   document.getElementById("total-closed").textContent = closed;
+  // People outside (car, tent, home) are not in occupancy nor in the sum below: their own
+  // total, from the shelters' counts.
+  document.getElementById("total-outside").textContent =
+    [...feed.shelters.values()].reduce((sum, s) => sum + (s.outside || 0), 0);
   document.getElementById("closed-total").hidden = closed === 0;
   document.getElementById("sums").textContent =
     t().sums(totals.occupancy, totals.capacity, totals.vacancy, over, closed);
@@ -146,8 +182,18 @@ function renderWall(list) {
       html("span", { class: "wall-count", "data-num": "" }, `${s.occupancy}/${s.capacity}`),
       html("span", { class: over ? "wall-room over" : "wall-room", "data-num": "" },
         over ? words.over(over) : s.open ? String(s.vacancy) : "–"),
+      wallExtra(s, words),
       html("span", { class: "wall-bar", "aria-hidden": "true" }, fill));
   }));
+}
+
+// The wall's second line, small: spaces, forecast and people outside, when there are any.
+function wallExtra(s, words) {
+  const items = spaceItems(s, words.spaceShort);
+  const forecast = forecastWords(s, true);
+  if (forecast) items.push(html("span", { class: "wall-forecast" }, forecast));
+  if (s.outside > 0) items.push(html("span", { class: "wall-outside" }, words.outsideShort(s.outside)));
+  return html("span", { class: "wall-extra" }, ...spaced(items));
 }
 
 // ---- Alerts ---------------------------------------------------------------------------
@@ -335,7 +381,9 @@ function renderStatic() {
     title: words.hqTitle, "totals-title": words.totals, "t-inside": words.inside,
     "t-capacity": words.capacity, "t-vacancy": words.vacancy, "shelters-title": words.shelters,
     "h-shelter": words.shelters, "h-level": words.level, "h-inside": words.inside,
-    "h-vacancy": words.vacancy, "h-trend": words.trend, "flows-title": words.flows,
+    "h-vacancy": words.vacancy, "h-trend": words.trend,
+    "h-spaces": words.spaces, "h-forecast": words.forecast, "h-outside": words.outsideHead,
+    "t-outside": words.outside, "flows-title": words.flows,
     "needs-title": words.needs, "needs-hint": words.needsHint, "token-label": words.tokenLabel,
     "signin-button": words.signIn, signout: words.signOut, "signed-in-text": words.signedIn,
     "signin-title": words.signIn, "cards-title": words.cards, "cards-help": words.cardsHelp,

@@ -12,7 +12,8 @@ import { LiveFeed } from "../common/feed.js";
 import { html, setTexts, svg } from "../common/dom.js";
 import { apiJson } from "../common/api.js";
 import {
-  directionsUrl, distanceKm, fillingSoon, levelWords, nearestWithRoom, roomWords,
+  SPACE_KINDS, directionsUrl, distanceKm, fillingSoon, fitsKinds, levelWords, nearestWithRoom, roomWords,
+  spaceOf,
 } from "../common/watch.js";
 
 const LANG_KEY = "shelter.lang"; // shared with HQ and the staff desk
@@ -21,6 +22,9 @@ let lang = savedLanguage(LANG_KEY, STRINGS);
 let here = null; // {lat, lon} once the person allows it
 let status = { state: "connecting", since: null };
 const levelsSeen = new Map();
+// The kinds of space the person asked for (the filter toggles). Kept here, not in the DOM,
+// so a live update re-renders with them still on.
+const filters = new Set();
 
 const feed = new LiveFeed({
   onState: (changed) => {
@@ -62,6 +66,23 @@ function fillingBadge(shelter) {
   return at ? html("span", { class: "filling" }, t().fillingAt(clock(at, lang).slice(0, 5))) : "";
 }
 
+// Each space the shelter has, with the places (or animals) left, or 満 when none.
+function spacesRow(shelter) {
+  const words = t();
+  const items = SPACE_KINDS.map((kind) => spaceOf(shelter, kind)).filter(Boolean).map((space) => {
+    const full = space.vacancy <= 0;
+    return html("span", { class: full ? "space full" : "space", "data-kind": space.kind },
+      words.spaceLine(words.spaceNames[space.kind],
+        full ? words.spaceFull : words.spaceLeft[space.kind](space.vacancy)));
+  });
+  return items.length ? html("div", { class: "row spaces" }, ...items) : "";
+}
+
+function outsideRow(shelter) {
+  return shelter.outside > 0
+    ? html("div", { class: "row outside" }, t().outsideCount(shelter.outside)) : "";
+}
+
 function directionsLink(shelter) {
   const words = t();
   return html("a", {
@@ -70,8 +91,14 @@ function directionsLink(shelter) {
   }, words.directions);
 }
 
+// The shelters the filters let through: with a filter on, only open shelters with room of
+// that kind (watch.js hasSpaceRoom, the one rule).
+function shown() {
+  return [...feed.shelters.values()].filter((s) => fitsKinds(s, [...filters]));
+}
+
 function ordered() {
-  const list = [...feed.shelters.values()];
+  const list = shown();
   if (here) {
     for (const s of list) s.distance = distanceKm(here.lat, here.lon, s.lat, s.lon);
     return list.sort((a, b) => a.distance - b.distance);
@@ -86,6 +113,8 @@ function card(shelter) {
     html("div", { class: "row" }, levelPill(shelter),
       shelter.open ? html("span", { class: "vacancy" }, roomWords(shelter, words)) : "",
       fillingBadge(shelter)),
+    spacesRow(shelter),
+    outsideRow(shelter),
     html("div", { class: "row meta muted" },
       html("span", {}, words.occupancy(shelter.occupancy, shelter.capacity)),
       here ? html("span", { class: "distance" }, kmWords(shelter.distance)) : "",
@@ -104,15 +133,17 @@ function renderNearest() {
     return;
   }
   const words = t();
-  const best = nearestWithRoom(feed.shelters.values(), here);
+  const kinds = [...filters];
+  const best = nearestWithRoom(feed.shelters.values(), here, kinds);
   box.hidden = false;
   box.dataset.id = best ? best.shelter.id : "";
   if (!best) {
-    box.replaceChildren(html("p", {}, words.nearestNone));
+    box.replaceChildren(html("p", {}, kinds.length ? words.nearestNoneFiltered : words.nearestNone));
     return;
   }
+  const asked = kinds.map((kind) => words.filterNames[kind]).join(" · ");
   box.replaceChildren(
-    html("h2", {}, words.nearestRoom),
+    html("h2", {}, kinds.length ? words.nearestRoomFor(asked) : words.nearestRoom),
     html("p", { class: "nearest-name" }, nameOf(best.shelter), ` · ${kmWords(best.km)}`),
     html("div", { class: "row" }, levelPill(best.shelter),
       html("span", { class: "vacancy" }, roomWords(best.shelter, words)), directionsLink(best.shelter)));
@@ -136,6 +167,8 @@ function popupFor(shelter) {
     html("p", {}, levelPill(shelter)),
     html("p", { class: "vacancy" }, roomWords(shelter, words) || words.levels.closed),
     html("p", {}, fillingBadge(shelter)),
+    spacesRow(shelter),
+    outsideRow(shelter),
     html("p", {}, directionsLink(shelter)));
 }
 
@@ -303,7 +336,11 @@ function renderMap(list) {
 function render() {
   const list = ordered();
   for (const s of list) if (!levelsSeen.has(s.id)) levelsSeen.set(s.id, s.level);
-  document.getElementById("shelters").replaceChildren(...list.map(card));
+  const box = document.getElementById("shelters");
+  box.replaceChildren(...list.map(card));
+  if (!list.length && filters.size && feed.shelters.size) {
+    box.append(html("li", { class: "empty muted", id: "filter-empty" }, t().filterNone));
+  }
   renderNearest();
   renderMap(list);
   if (feed.asOf) document.getElementById("updated").textContent = t().updated(clock(feed.asOf, lang));
@@ -321,6 +358,9 @@ function renderStatic() {
     title: words.title, lead: words.lead, "register-link": words.register, "list-title": words.list,
     "map-title": words.map, locate: words.useLocation,
   });
+  document.getElementById("filters-title").textContent = words.filters;
+  renderFilters();
+  renderLocationNote();
   const button = document.getElementById("language");
   button.textContent = words.language;
   button.setAttribute("lang", lang === "ja" ? "en" : "ja");
@@ -338,26 +378,59 @@ document.getElementById("language").addEventListener("click", () => {
   renderStatic();
 });
 
+function renderFilters() {
+  const words = t();
+  for (const button of document.querySelectorAll(".filter")) {
+    button.textContent = words.filterNames[button.dataset.kind];
+    button.setAttribute("aria-pressed", String(filters.has(button.dataset.kind)));
+  }
+}
+
+for (const button of document.querySelectorAll(".filter")) {
+  button.addEventListener("click", () => {
+    const kind = button.dataset.kind;
+    if (filters.has(kind)) filters.delete(kind);
+    else filters.add(kind);
+    renderFilters();
+    render();
+    // The list changed under the person: say what the filter did and how many are left.
+    const words = t();
+    const say = filters.has(kind) ? words.filterOn : words.filterOff;
+    document.getElementById("announcer").textContent = say(words.filterNames[kind], shown().length);
+  });
+}
+
+// What the location note says, by key, so a change of language says it again in the other.
+let locationNote = "";
+
+function renderLocationNote() {
+  document.getElementById("location-note").textContent = locationNote ? t()[locationNote] : "";
+}
+
+function noteLocation(key) {
+  locationNote = key;
+  renderLocationNote();
+}
+
 document.getElementById("locate").addEventListener("click", () => {
-  const note = document.getElementById("location-note");
   if (!navigator.geolocation) {
-    note.textContent = t().locationDenied;
+    noteLocation("locationDenied");
     return;
   }
-  note.textContent = t().locating;
+  noteLocation("locating");
   navigator.geolocation.getCurrentPosition(
     (position) => {
       // Used here only, to measure distances: the position is never sent anywhere.
       here = { lat: position.coords.latitude, lon: position.coords.longitude };
-      note.textContent = t().locationOn;
+      noteLocation("locationOn");
       render();
-      const best = nearestWithRoom(feed.shelters.values(), here);
+      const best = nearestWithRoom(feed.shelters.values(), here, [...filters]);
       if (best && map.leaflet) {
         map.leaflet.setView([best.shelter.lat, best.shelter.lon], Math.max(map.leaflet.getZoom(), 14));
         map.markers.get(best.shelter.id)?.openPopup();
       }
     },
-    () => { note.textContent = t().locationDenied; },
+    () => noteLocation("locationDenied"),
     { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 },
   );
 });

@@ -243,6 +243,114 @@ def test_public_page_without_tiles_draws_the_map_says_why_and_speaks_only_englis
     screenshot(axe_page, "public-no-tiles-en")
 
 
+def set_spaces(server: Server, shelter_id: str, **spaces: int) -> None:
+    response = httpx.patch(
+        f"{server.base}/api/v1/shelters/{shelter_id}", json={"spaces": spaces}, headers=HQ
+    )
+    assert response.status_code == 200, response.text
+
+
+def check_in_household(server: Server, shelter_id: str, **household: Any) -> None:
+    """Register a household (members, pets) and check it in: it fills the spaces it needs."""
+    made = httpx.post(f"{server.base}/api/v1/households", json=household)
+    assert made.status_code == 201, made.text
+    body = {
+        "event_id": str(uuid.uuid4()),
+        "shelter_id": shelter_id,
+        "kind": "check_in",
+        "pass_code": made.json()["pass_code"],
+    }
+    response = httpx.post(f"{server.base}/api/v1/events", json=body, headers=HQ)
+    assert response.status_code == 201, response.text
+
+
+def shown_ids(page: Any) -> list[str]:
+    ids: list[str] = page.eval_on_selector_all(".card", "els => els.map(e => e.dataset.id)")
+    return sorted(ids)
+
+
+def test_public_filters_show_only_shelters_with_room_of_that_kind_through_live_updates(
+    axe_page: Any, live_server: Server
+) -> None:
+    """Cards show each space's room (満 when none) and people outside; 車いす対応の空き and
+    ペット同伴可 hide shelters whose space is full or missing, bring them back when turned
+    off, keep working through a live update, steer the nearest-with-room button, are read
+    out, and pass axe in Japanese and English."""
+    server = live_server
+    set_spaces(server, "S01", accessible=1, pets=2)
+    set_spaces(server, "S02", accessible=3)
+    set_spaces(server, "S03", pets=1)
+    check_in_household(server, "S01", members=[{"name": "車いす 利用者", "needs": ["wheelchair"]}])
+    check_in_household(server, "S03", members=[{"name": "犬 の 飼い主"}], pets=1)
+    walk = {"event_id": str(uuid.uuid4()), "shelter_id": "S04", "kind": "check_in"}
+    outside = httpx.post(
+        f"{server.base}/api/v1/events",
+        json={**walk, "pass_code": None, "headcount": 3, "stay": "car"},
+        headers=HQ,
+    )
+    assert outside.status_code == 201, outside.text
+
+    page = axe_page
+    s01 = httpx.get(f"{server.base}/api/v1/shelters/S01").json()
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": s01["lat"], "longitude": s01["lon"]})
+    page.goto(server.base + "/")
+    page.wait_for_selector('#map-note[data-fallback="none"]')
+    assert shown_ids(page) == ["S01", "S02", "S03", "S04", "S05"]
+    s01_card = page.locator('.card[data-id="S01"]')
+    assert s01_card.locator('.space[data-kind="accessible"]').inner_text() == "車いす対応 満"
+    assert s01_card.locator('.space[data-kind="pets"]').inner_text() == "ペット あと2匹"
+    assert "車いす対応 あと3人" in page.locator('.card[data-id="S02"]').inner_text()
+    assert "ペット 満" in page.locator('.card[data-id="S03"]').inner_text()
+    assert "車中・テント・自宅 3人" in page.locator('.card[data-id="S04"] .outside').inner_text()
+    assert page.locator('.card[data-id="S05"] .spaces, .card .outside').count() == 1
+
+    accessible = page.locator("#filter-accessible")
+    pets = page.locator("#filter-pets")
+    assert accessible.bounding_box()["height"] >= 44
+    accessible.click()
+    assert accessible.get_attribute("aria-pressed") == "true"
+    assert shown_ids(page) == ["S02"]  # S01's space is full; the others have none
+    assert page.locator("#map svg .marker").count() == 1
+    assert "車いす対応の空き" in page.locator("#announcer").inner_text()
+    page.click("#locate")
+    page.wait_for_selector("#nearest:not([hidden])")
+    assert page.locator("#nearest").get_attribute("data-id") == "S02"
+    assert axe_violations(page) == []
+    screenshot(page, "public-filter-accessible")
+
+    set_spaces(server, "S01", accessible=2, pets=2)  # a live update: S01's space has room again
+    page.wait_for_function("document.querySelectorAll('.card').length === 2")
+    assert shown_ids(page) == ["S01", "S02"]
+    assert accessible.get_attribute("aria-pressed") == "true"
+    assert page.locator("#nearest").get_attribute("data-id") == "S01"  # we stand at S01
+
+    accessible.click()
+    assert accessible.get_attribute("aria-pressed") == "false"
+    assert shown_ids(page) == ["S01", "S02", "S03", "S04", "S05"]
+    pets.click()
+    assert shown_ids(page) == ["S01"]  # S03's pet area is full
+    set_spaces(server, "S01", accessible=2)  # S01 no longer takes pets: nothing fits
+    page.wait_for_selector("#filter-empty")
+    assert page.locator("#nearest").get_attribute("data-id") == ""
+    assert "条件に合う" in page.locator("#nearest").inner_text()
+    pets.click()
+    assert shown_ids(page) == ["S01", "S02", "S03", "S04", "S05"]
+
+    pets.click()
+    page.click("#language")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert pets.inner_text().endswith("Pets allowed")
+    assert accessible.inner_text().endswith("Wheelchair-accessible space free")
+    assert japanese_left(page, server) == []
+    pets.click()
+    assert '"Pets allowed" turned off' in page.locator("#announcer").inner_text()
+    assert "Pets: full" in page.locator('.card[data-id="S03"]').inner_text()
+    assert no_sideways_overflow(page)
+    assert axe_violations(page) == [], "en"
+    screenshot(page, "public-filter-en")
+
+
 def add_shelters(server: Server, count: int) -> None:
     for n in range(count):
         body = {
@@ -269,7 +377,9 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
 ) -> None:
     """30 shelters at 1920×1080 with no scrollbar, numbers ≥ 24 px, totals that add up;
     over capacity, filling fast, a silent kiosk and a jump in care needs each raise an
-    alert (the over-capacity one within 1 s) with a beep unless muted; all in English too."""
+    alert (the over-capacity one within 1 s) with a beep unless muted; spaces, the
+    forecast and people outside per shelter, on the wall and in the table; all in English
+    too."""
     database = tmp_path / "wall.db"
     with serve(database, env={"SHELTER_ADMIN_TOKEN": ADMIN}) as server:
         add_shelters(server, 25)
@@ -294,6 +404,18 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
                 >= 1
             )
         walk_ins(server, "S03", 30)
+        set_spaces(server, "S01", accessible=3, pets=5)
+        set_spaces(server, "S02", accessible=2)
+        check_in_household(
+            server, "S02", members=[{"name": "車いす 利用者", "needs": ["wheelchair"]}]
+        )
+        tent = {"event_id": str(uuid.uuid4()), "shelter_id": "S03", "kind": "check_in"}
+        response = httpx.post(
+            f"{server.base}/api/v1/events",
+            json={**tent, "pass_code": None, "headcount": 4, "stay": "tent"},
+            headers=HQ,
+        )
+        assert response.status_code == 201, response.text
 
         context = browser.new_context(
             locale="ja-JP", viewport={"width": 1920, "height": 1080}, bypass_csp=True
@@ -340,7 +462,7 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
             key: int(page.locator(f"#total-{key}").inner_text())
             for key in ("occupancy", "capacity", "vacancy", "over")
         }
-        assert totals["over"] == 10 + 30
+        assert totals["over"] == 10 + 31  # S02: 230 and the wheelchair user, of 200
         assert totals["occupancy"] == totals["capacity"] - totals["vacancy"] + totals["over"]
         fits = page.evaluate(
             """() => ({
@@ -349,6 +471,12 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
                 view: [innerWidth, innerHeight],
                 rowsInside: [...document.querySelectorAll('.wall-row')].every(
                     (r) => r.getBoundingClientRect().bottom <= innerHeight),
+                // The small second line (spaces, forecast, outside) clear of the bar.
+                extraClear: [...document.querySelectorAll('.wall-extra')]
+                    .filter((e) => e.offsetParent)
+                    .filter((e) => e.getBoundingClientRect().bottom - 1
+                        > e.parentElement.querySelector('.wall-bar').getBoundingClientRect().top)
+                    .map((e) => e.parentElement.dataset.id),
                 small: [...document.querySelectorAll('[data-num], .totals dd')]
                     .filter((e) => e.offsetParent && parseFloat(getComputedStyle(e).fontSize) < 24)
                     .map((e) => e.outerHTML),
@@ -356,8 +484,16 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         )
         assert fits["scroll"] == fits["view"]
         assert fits["rowsInside"] and fits["small"] == []
-        assert axe_violations(page) == []
+        extra = page.locator('.wall-row[data-id="S01"] .wall-extra').inner_text()
+        assert "車いす 0/3" in extra and "ペット 0/5" in extra
+        assert re.search(r"\+\d+/時", extra) and "満" in extra  # 280 in minutes: full soon
+        assert "車いす 1/2" in page.locator('.wall-row[data-id="S02"] .wall-extra').inner_text()
+        assert "屋外 4" in page.locator('.wall-row[data-id="S03"] .wall-extra').inner_text()
+        assert page.locator('.wall-row[data-id="W00"] .wall-extra').inner_text() == ""
+        assert page.locator("#total-outside").inner_text() == "4"
         screenshot(page, "hq-wall")
+        assert fits["extraClear"] == []
+        assert axe_violations(page) == []
 
         page.click("#language")
         page.wait_for_function("document.documentElement.lang === 'en'")
@@ -367,8 +503,20 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         screenshot(page, "hq-wall-en")
         page.click("#language")
 
-        # The same dashboard on a phone, out of wall mode: nothing sideways.
+        # Out of wall mode: the table has the same spaces, forecast and people outside.
         page.click("#wall-toggle")
+        s01 = page.locator('#rows tr[data-id="S01"]')
+        spaces = s01.locator("td.spaces").inner_text().split()
+        assert spaces == ["車いす対応", "0/3", "ペット", "0/5"]
+        forecast = s01.locator("td.forecast").inner_text()
+        assert re.fullmatch(r"\+\d+ 人/時 · 満員 \d\d:\d\dごろ", forecast)
+        assert "車いす対応 1/2" in page.locator('#rows tr[data-id="S02"] td.spaces').inner_text()
+        assert page.locator('#rows tr[data-id="S03"] td.outside').inner_text() == "4"
+        assert page.locator('#rows tr[data-id="W00"] td.forecast').inner_text() == "±0 人/時"
+        assert axe_violations(page) == [], "table"
+        screenshot(page, "hq-table")
+
+        # The same dashboard on a phone: nothing sideways.
         page.set_viewport_size({"width": 390, "height": 844})
         page.wait_for_timeout(300)
         assert no_sideways_overflow(page)
