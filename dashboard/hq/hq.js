@@ -12,6 +12,7 @@ import { LiveFeed } from "../common/feed.js";
 import { html, setTexts, svg } from "../common/dom.js";
 import { apiJson, apiResponse } from "../common/api.js";
 import { deviceTokens, forgetDevices, refreshDevices, renderDevices, revokeDevice } from "./devices.js";
+import { bindReports } from "./reports.js";
 import { Alerts, Beeper, KIOSK_SILENT_MS, NEEDS_WINDOW_MS } from "./alerts.js";
 import { SPACE_KINDS, forecastOf, levelWords, overBy, spaceOf } from "../common/watch.js";
 
@@ -396,6 +397,9 @@ function renderStatic() {
     "devices-title": words.devices, "devices-help": words.devicesHelp,
     "devices-refresh": words.devicesRefresh, "t-over": words.totalOver, "t-closed": words.totalClosed,
     "alerts-title": words.alerts, "alerts-empty": words.alertsEmpty,
+    "reports-title": words.reports, "reports-help": words.reportsHelp,
+    "report-day-label": words.reportDay, "report-daily": words.reportDaily,
+    "report-supplies": words.reportSupplies,
   });
   renderMute();
   showWall();
@@ -423,6 +427,7 @@ function showSignedIn(signedIn) {
   document.getElementById("sheet").hidden = !signedIn;
   document.getElementById("audit").hidden = !signedIn;
   document.getElementById("devices").hidden = !signedIn;
+  document.getElementById("reports").hidden = !signedIn;
   if (signedIn) {
     refreshAudit();
     updateDevices();
@@ -530,6 +535,7 @@ async function revoke(made, label) {
 }
 
 document.getElementById("devices-refresh").addEventListener("click", updateDevices);
+bindReports({ token, words: t, lang: () => lang });
 setInterval(() => {
   if (token()) updateDevices(); // also while the panel is hidden: silent kiosks raise alerts
 }, 60000);

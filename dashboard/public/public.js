@@ -355,7 +355,7 @@ function renderStatic() {
   document.documentElement.lang = words.lang;
   document.title = words.title;
   setTexts({
-    title: words.title, lead: words.lead, "register-link": words.register, "list-title": words.list,
+    title: words.title, lead: words.lead, "register-link": words.register, "anpi-link": words.anpiLink, "list-title": words.list,
     "map-title": words.map, locate: words.useLocation,
   });
   document.getElementById("filters-title").textContent = words.filters;

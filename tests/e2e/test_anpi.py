@@ -69,7 +69,10 @@ def test_a_family_finds_a_consenting_person_in_three_languages(
     errors: list[str] = []
     phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
-    phone.goto(live_server.base + "/anpi")
+    # Residents reach it from the public vacancy page.
+    phone.goto(live_server.base + "/")
+    phone.click("#anpi-link")
+    phone.wait_for_url(live_server.base + "/anpi")
     phone.wait_for_selector("body[data-ready]")
     fits_the_phone(phone)
     screenshot(phone, "anpi-ja")

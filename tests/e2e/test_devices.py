@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.conftest import ADMIN, HQ
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import axe_violations, screenshot
 from tests.server import Server
 
 
@@ -60,3 +61,47 @@ def test_an_enrolled_kiosk_reports_itself_and_hq_revokes_it_from_the_dashboard(
     assert me.status_code == 401
     kiosk_context.close()
     hq_context.close()
+
+
+def test_hq_saves_the_daily_report_and_the_supplies_as_csv_in_its_language(
+    axe_page: Any, live_server: Server
+) -> None:
+    """The report and the supplies are usable by a person at HQ, not only by curl: two
+    buttons save Excel-ready CSV (BOM, Japanese headers; English on an English page) with
+    the day's real figures, and the token never rides a URL."""
+    from tests.e2e.test_watch import walk_ins
+
+    walk_ins(live_server, "S02", 4)
+    urls: list[str] = []
+    hq = axe_page
+    hq.on("request", lambda request: urls.append(request.url))
+    hq.set_viewport_size({"width": 1280, "height": 900})
+    hq.goto(live_server.base + "/dashboard")
+    hq.wait_for_selector('.status[data-state="live"]')
+    assert hq.locator("#reports").is_hidden()  # hq only
+    hq.fill("#token", ADMIN)
+    hq.click("#signin-button")
+    hq.locator("#reports").wait_for()
+    day = hq.input_value("#report-day")
+    with hq.expect_download() as saved:
+        hq.click("#report-daily")
+    report = Path(saved.value.path()).read_bytes()
+    assert saved.value.suggested_filename == f"daily-report-{day}.csv"
+    assert report.startswith(b"\xef\xbb\xbf")
+    lines = report.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("避難所ID,避難所名")
+    row = next(line for line in lines if line.startswith("S02,"))
+    assert ",4," in row  # four people arrived, and they are the peak
+    hq.wait_for_selector("#reports-status:has-text('保存しました')")
+    assert not axe_violations(hq), "axe: the reports panel"
+    screenshot(hq, "hq-reports")
+
+    hq.click("#language")
+    hq.wait_for_selector("#report-daily:has-text('Daily report CSV')")
+    with hq.expect_download() as saved:
+        hq.click("#report-supplies")
+    supplies = Path(saved.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert supplies[0].split(",")[0] == "shelter_id"
+    s02 = [line for line in supplies if line.startswith("S02,")]
+    assert s02 and any(",12," in line for line in s02)  # 4 people x 3 meals a day
+    assert not any(ADMIN in url for url in urls)

@@ -447,7 +447,9 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
             json={**body, "pass_code": household["pass_code"]},
             headers=HQ,
         )
-        page.wait_for_selector('.alert[data-kind="needs"][data-shelter="S04"]', timeout=5000)
+        # Needs are recounted at most every few seconds (live_needs_interval_seconds): no
+        # promise of one second here, unlike the over-capacity alert.
+        page.wait_for_selector('.alert[data-kind="needs"][data-shelter="S04"]', timeout=15000)
         kinds = page.locator(".alert").evaluate_all("els => els.map(e => e.dataset.kind)")
         assert kinds[0] == "needs" and kinds[-1] == "silent"  # newest first
 
