@@ -93,7 +93,7 @@ def test_kill_9_mid_burst_loses_nothing_acknowledged_and_counts_nothing_twice(
     db.dispose()
     assert sorted(stored) == sorted(acknowledged)
     assert live == rebuilt == ledger
-    assert sum(live.values()) == EVENTS
+    assert sum(load.occupancy for load in live.values()) == EVENTS
     check = sqlite3.connect(database)
     assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     check.close()

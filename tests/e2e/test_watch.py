@@ -426,6 +426,9 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
         sign_in(page)
         page.wait_for_selector('.alert[data-kind="silent"]')
         assert page.locator(".wall-row").count() == 30
+        # A jump needs a baseline: the first care-needs breakdown the page receives (sent
+        # at most every live_needs_interval_seconds) must come before the jump.
+        page.wait_for_function("document.getElementById('needs-summary').children.length > 0")
 
         beeps = int(page.locator("#alerts-panel").get_attribute("data-beeps"))
         walk_ins(server, "S05", 90)  # S05 holds 80
@@ -442,11 +445,12 @@ def test_hq_wall_screen_fits_30_shelters_and_alerts_within_a_second_with_a_beep(
             json={"members": [{"name": f"要配慮 {n}", "needs": ["elderly"]} for n in range(6)]},
         ).json()
         body = {"event_id": str(uuid.uuid4()), "shelter_id": "S04", "kind": "check_in"}
-        httpx.post(
+        arrived = httpx.post(
             f"{server.base}/api/v1/events",
             json={**body, "pass_code": household["pass_code"]},
             headers=HQ,
         )
+        assert arrived.status_code == 201, arrived.text
         # Needs are recounted at most every few seconds (live_needs_interval_seconds): no
         # promise of one second here, unlike the over-capacity alert.
         page.wait_for_selector('.alert[data-kind="needs"][data-shelter="S04"]', timeout=15000)
