@@ -75,7 +75,12 @@ def stored(url: str) -> tuple[set[str], bool]:
 def backup_mid_stream(source_url: str, backup: Path, restored_url: str) -> None:
     """Back up while check-ins stream in, restore elsewhere, and compare."""
     with serve(source_url, env={"SHELTER_ADMIN_TOKEN": ADMIN}) as server, Stream(server) as stream:
-        time.sleep(1.0)
+        # Until the stream is going (a loaded host acknowledges fewer a second), not a
+        # fixed sleep.
+        deadline = time.monotonic() + 30
+        while len(acknowledged_before(stream, time.monotonic())) <= 20:
+            assert time.monotonic() < deadline, "the stream never got going"
+            time.sleep(0.1)
         began = time.monotonic()
         assert main(["backup", str(backup), "--db", source_url]) == 0
         time.sleep(0.5)  # the stream goes on after the backup
