@@ -596,6 +596,9 @@ document.getElementById("signin").addEventListener("submit", async (event) => {
     return;
   }
   document.getElementById("token").value = "";
+  // The breakdown read at sign-in is the needs alerts' first sample: a jump is measured
+  // from it, even if the live feed sends its first breakdown only after the jump.
+  raise(alerts.needs(needs));
   signIn(typed);
   renderNeeds();
 });
