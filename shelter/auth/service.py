@@ -127,6 +127,7 @@ def revoke(session: Session, *, token_id: str) -> Change[None]:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
+    session.info.pop(_KNOWN, None)  # this transaction's later requests must ask again
     return done(None, revoked=[token.id])
 
 
@@ -167,15 +168,30 @@ def heartbeat(session: Session, *, principal: Principal, data: Heartbeat) -> Cha
     return done(None)
 
 
+# Tokens already verified in the session's current transaction: a group commit of a busy
+# kiosk's scans reads its token once, not once per scan. Only for one transaction, so a
+# revocation committed before it began is always seen (``revoke`` clears it, too).
+_KNOWN = "shelter_known_tokens"
+
+
 def authenticate(session: Session, *, secret: str, admin_token: str | None) -> Principal:
     if admin_token and hmac.compare_digest(secret.encode(), admin_token.encode()):
         return Principal(token_id=ADMIN_ID, role=Role.hq, shelter_id=None)
-    row = session.connection().execute(_TOKEN, {"hash": hash_token(secret)}).first()
-    if row is None:
-        raise Unauthorized("Unknown or revoked token; ask HQ for a new one.")
-    if row.revoked_at is not None:
-        raise Revoked()
-    return Principal(token_id=row.id, role=Role(row.role), shelter_id=row.shelter_id)
+    transaction = session.get_transaction()
+    known: tuple[object, dict[str, Principal]] | None = session.info.get(_KNOWN)
+    if known is None or known[0] is not transaction:
+        known = session.info[_KNOWN] = (transaction, {})
+    principal = known[1].get(secret)
+    if principal is None:
+        row = session.connection().execute(_TOKEN, {"hash": hash_token(secret)}).first()
+        if row is None:
+            raise Unauthorized("Unknown or revoked token; ask HQ for a new one.")
+        if row.revoked_at is not None:
+            raise Revoked()
+        principal = Principal(token_id=row.id, role=Role(row.role), shelter_id=row.shelter_id)
+        if transaction is not None:
+            known[1][secret] = principal
+    return principal
 
 
 def label_of(session: Session, principal: Principal) -> str:

@@ -24,7 +24,7 @@ from shelter.auth import service as auth
 from shelter.config import Settings
 from shelter.db import utcnow
 from shelter.errors import Conflict, Invalid, NotFound, UnknownPass
-from shelter.events import counts, timeline
+from shelter.events import counts, driver, timeline
 from shelter.events import statements as sql
 from shelter.events.counts import HouseholdState, Row
 from shelter.events.schemas import EventIn, EventResult, Kind, Stay
@@ -135,17 +135,24 @@ def _shelter_row(conn: Connection, shelter_id: str) -> Row:
     return row
 
 
-def _pass_holder(conn: Connection, code: str | None) -> Row:
-    """The household row a pass checks in, following a merged record to the kept one."""
+def _ensure_shelter(conn: Connection, shelter_id: str) -> None:
+    if driver.one(conn, sql.SHELTER_EXISTS, {"id": shelter_id}) is None:
+        raise NotFound(f"No shelter with id {shelter_id!r}.")
+
+
+def _pass_holder(conn: Connection, code: str | None) -> HouseholdState:
+    """The household a pass checks in, following a merged record to the kept one."""
     sqlite = conn.dialect.name == "sqlite"
     by_pass = sql.HOUSEHOLD_BY_PASS if sqlite else sql.HOUSEHOLD_BY_PASS_LOCKED
-    row = conn.execute(by_pass, {"code": code}).first() if code else None
-    if row is None:
+    raw = driver.one(conn, by_pass, {"code": code}) if code else None
+    if raw is None:
         raise UnknownPass()
+    row = sql.household_row(raw)
     if row.merged_into is not None:  # the pass of a record merged into another
-        by_id = sql.HOUSEHOLD_BY_ID if sqlite else sql.HOUSEHOLD_BY_ID_LOCKED
-        row = conn.execute(by_id, {"id": row.merged_into}).one()
-    return row
+        kept = counts.household_by_id(conn, row.merged_into)
+        assert kept is not None  # merged_into is a foreign key
+        return kept
+    return HouseholdState.of(row)
 
 
 def shelters_named(session: Session, data: EventIn) -> list[str | None]:
@@ -154,9 +161,9 @@ def shelters_named(session: Session, data: EventIn) -> list[str | None]:
     named: list[str | None] = [data.shelter_id]
     code = passes.normalize(data.pass_code) if data.pass_code else None
     if code:
-        row = session.connection().execute(sql.HOUSEHOLD_BY_PASS, {"code": code}).first()
-        if row is not None:
-            named.append(row.shelter_id)
+        raw = driver.one(session.connection(), sql.HOUSEHOLD_BY_PASS, {"code": code})
+        if raw is not None:
+            named.append(sql.household_row(raw).shelter_id)
     return named
 
 
@@ -165,7 +172,7 @@ def _household_for(
 ) -> tuple[HouseholdState, int | None]:
     """The household an event is about (made, for a walk-in), and the headcount to log."""
     if data.pass_code is not None:
-        household = HouseholdState.of(_pass_holder(conn, passes.normalize(data.pass_code)))
+        household = _pass_holder(conn, passes.normalize(data.pass_code))
         size, headcount = counted_scan(household, data.kind, data.headcount)
         counts.set_size(conn, household, size)
         return household, headcount
@@ -177,7 +184,8 @@ def _household_for(
     if data.headcount is None:
         raise Invalid("A walk-in without a pass needs a headcount.")
     walk_in = HouseholdState(uuid.uuid4().hex, passes.new_code(), data.headcount, None, 0, None)
-    conn.execute(
+    driver.run(
+        conn,
         sql.INSERT_HOUSEHOLD,
         {
             "id": walk_in.id,
@@ -185,10 +193,11 @@ def _household_for(
             "anonymous": True,
             "size": walk_in.size,
             "pets": 0,
+            "accessible": 0,
             "consent_safety_info": False,
             "origin": Origin.walk_in.value,
             "created_by": principal.token_id,
-            "created_at": utcnow(),
+            "created_at": driver.stored(conn, utcnow()),
             "merged_records": 0,
             "present": 0,
         },
@@ -226,15 +235,15 @@ def _spaces_full(settings: Settings, *, kind: str, shelter: Row, demand: Demand)
     return occupancy.full_kinds(shelter, settings, demand)
 
 
-def _replay(conn: Connection, settings: Settings, existing: Row, digest: str) -> Applied:
+def _replay(conn: Connection, settings: Settings, event_id: str, digest: str) -> Applied:
+    existing = conn.execute(sql.EVENT_BY_ID, {"id": event_id}).one()
     if existing.request_hash != digest:
         raise Conflict(
             f"event_id {existing.event_id} was already used for a different event; "
             "give each new event a new id."
         )
-    household = HouseholdState.of(
-        conn.execute(sql.HOUSEHOLD_BY_ID, {"id": existing.household_id}).one()
-    )
+    household = counts.household_by_id(conn, existing.household_id)
+    assert household is not None  # events.household_id is a foreign key
     shelter = _shelter_row(conn, existing.shelter_id)
     people = existing.headcount or household.size
     demand = _demand(household, existing.shelter_id, people, existing.stay)
@@ -271,17 +280,21 @@ def apply(
 def apply_event(
     session: Session, settings: Settings, *, data: EventIn, principal: auth.Principal
 ) -> Applied:
-    """Apply one event inside the caller's write transaction: what it did."""
+    """Apply one event inside the caller's write transaction: what it did.
+
+    Everything that can refuse it (scope, a reused id, an unknown shelter or pass, a bad
+    time or headcount) is checked before its first write, so a refused event has changed
+    nothing even without a savepoint of its own (``writes/path.py``, ``Job.checked``).
+    """
     auth.authorize(principal, auth.Act.check_in, shelter_id=data.shelter_id)
     conn = session.connection()
     digest = request_hash(data)
     event_id = str(data.event_id)
-    existing = conn.execute(sql.EVENT_BY_ID, {"id": event_id}).first()
-    if existing is not None:
-        return _replay(conn, settings, existing, digest)
+    if driver.one(conn, sql.EVENT_SEEN, {"id": event_id}) is not None:
+        return _replay(conn, settings, event_id, digest)
 
     now = utcnow()
-    _shelter_row(conn, data.shelter_id)  # unknown shelter: 404 before anything is written
+    _ensure_shelter(conn, data.shelter_id)  # unknown shelter: 404 before anything is written
     occurred_at = _when(data, settings, now)
     household, headcount = _household_for(conn, data, principal)
     stay = data.stay.value if data.stay is not None else household.default_stay
@@ -295,16 +308,24 @@ def apply_event(
         effect, people = Effect.none, 0
     was = counts.footprint(before, household.profile)
     deltas = counts.move(session, household, [was], after, now=now)
-    shelter = _shelter_row(conn, data.shelter_id)
-    demand = _demand(household, data.shelter_id, headcount or household.size, stay)
-    # People outside never make a shelter full: only a household inside can be over.
-    over_capacity = (
-        effect in (Effect.checked_in, Effect.moved)
-        and household.shelter_id == data.shelter_id
-        and household.stay == INSIDE
-        and occupancy.over(shelter, settings, demand)
-    )
-    inserted = conn.execute(
+    over_capacity, spaces_full, alternatives = False, [], []
+    if data.kind is Kind.check_in:
+        # Room is a check-in's question: the shelter as this event left it.
+        shelter = _shelter_row(conn, data.shelter_id)
+        demand = _demand(household, data.shelter_id, headcount or household.size, stay)
+        # People outside never make a shelter full: only a household inside can be over.
+        over_capacity = (
+            effect in (Effect.checked_in, Effect.moved)
+            and household.shelter_id == data.shelter_id
+            and household.stay == INSIDE
+            and occupancy.over(shelter, settings, demand)
+        )
+        spaces_full = _spaces_full(settings, kind=data.kind.value, shelter=shelter, demand=demand)
+        alternatives = _alternatives(
+            conn, settings, kind=data.kind.value, shelter=shelter, demand=demand
+        )
+    seq = driver.inserted_key(
+        conn,
         sql.INSERT_EVENT,
         {
             "event_id": event_id,
@@ -313,8 +334,8 @@ def apply_event(
             "household_id": household.id,
             "kind": data.kind.value,
             "headcount": headcount,
-            "occurred_at": occurred_at,
-            "received_at": now,
+            "occurred_at": driver.stored(conn, occurred_at),
+            "received_at": driver.stored(conn, now),
             "effect": effect.value,
             "people": people,
             "moved_from": before.shelter_id if effect is Effect.moved else None,
@@ -323,9 +344,7 @@ def apply_event(
             "stay": stay,
         },
     )
-    key = inserted.inserted_primary_key
-    assert key is not None
-    counts.log_changes(conn, deltas, at=occurred_at, event_seq=key[0])
+    counts.log_changes(conn, deltas, at=occurred_at, event_seq=seq)
     return Applied(
         event_id=event_id,
         shelter_id=data.shelter_id,
@@ -335,10 +354,8 @@ def apply_event(
         pass_code=household.pass_code,
         household_size=household.size,
         stay=stay,
-        spaces_full=_spaces_full(settings, kind=data.kind.value, shelter=shelter, demand=demand),
-        alternatives=_alternatives(
-            conn, settings, kind=data.kind.value, shelter=shelter, demand=demand
-        ),
+        spaces_full=spaces_full,
+        alternatives=alternatives,
         replay=False,
         touched=list(deltas),
     )

@@ -20,8 +20,8 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from shelter.db import utcnow
+from shelter.events import driver, timeline
 from shelter.events import statements as sql
-from shelter.events import timeline
 from shelter.events.timeline import INSIDE, ZERO, Load, Presence, Profile, Step
 from shelter.tables import Origin
 from shelter.writes import locks
@@ -90,20 +90,28 @@ def footprint(presence: Presence, profile: Profile) -> Footprint:
     return presence.shelter_id, timeline.load(presence, profile)
 
 
-def locked_by_id(session: Session, household_id: str) -> HouseholdState:
-    conn = session.connection()
+def household_by_id(conn: Connection, household_id: str) -> HouseholdState | None:
+    """A household's row, locked for this transaction on PostgreSQL (SQLite has one writer)."""
     query = sql.HOUSEHOLD_BY_ID if conn.dialect.name == "sqlite" else sql.HOUSEHOLD_BY_ID_LOCKED
-    return HouseholdState.of(conn.execute(query, {"id": household_id}).one())
+    raw = driver.one(conn, query, {"id": household_id})
+    return HouseholdState.of(sql.household_row(raw)) if raw is not None else None
+
+
+def locked_by_id(session: Session, household_id: str) -> HouseholdState:
+    household = household_by_id(session.connection(), household_id)
+    if household is None:
+        raise LookupError(f"no household {household_id}")
+    return household
 
 
 def history(conn: Connection, household: HouseholdState) -> list[Step]:
     query = sql.MERGED_HISTORY if household.merged_records else sql.HISTORY
-    return [Step(*row) for row in conn.execute(query, {"id": household.id})]
+    return [Step(*sql.step_values(raw)) for raw in driver.every(conn, query, {"id": household.id})]
 
 
 def set_size(conn: Connection, household: HouseholdState, size: int) -> None:
     if size != household.size:
-        conn.execute(sql.SET_SIZE, {"hid": household.id, "size": size})
+        driver.run(conn, sql.SET_SIZE, {"hid": household.id, "size": size})
         household.size = size
 
 
@@ -132,17 +140,19 @@ def move(
     # Both ends of a move are locked together, in the one order (locks.py).
     locks.take(session, changed)
     conn = session.connection()
+    at = driver.stored(conn, now)
     for shelter_id, delta in changed.items():
         # One atomic UPDATE: concurrent writers (several workers) never lose a count.
-        conn.execute(sql.MOVE_COUNT, {"sid": shelter_id, **_columns(delta), "now": now})
+        driver.run(conn, sql.MOVE_COUNT, {"sid": shelter_id, **_columns(delta), "now": at})
     if after != household.presence:
-        conn.execute(
+        driver.run(
+            conn,
             sql.SET_PRESENCE,
             {
                 "hid": household.id,
                 "shelter_id": after.shelter_id,
                 "present": after.people,
-                "since": after.since,
+                "since": driver.stored(conn, after.since),
                 "present_stay": after.stay if after.shelter_id is not None else None,
             },
         )
@@ -166,14 +176,15 @@ def log_changes(
     conn: Connection, deltas: dict[str, Load], *, at: datetime, event_seq: int | None
 ) -> None:
     """Write count changes down (``event_seq`` None: a correction or merge, not an event)."""
-    if deltas:
-        conn.execute(
-            sql.INSERT_CHANGE,
-            [
-                {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": at}
-                for sid, delta in deltas.items()
-            ],
-        )
+    when = driver.stored(conn, at)
+    driver.run_many(
+        conn,
+        sql.INSERT_CHANGE,
+        [
+            {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": when}
+            for sid, delta in deltas.items()
+        ],
+    )
 
 
 def settle(

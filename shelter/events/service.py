@@ -45,6 +45,7 @@ def check_in(settings: Settings, *, data: EventIn, token: str) -> Job[apply.Outc
     return Job(
         functools.partial(_check_in, settings=settings, data=data, token=token),
         shelters=functools.partial(apply.shelters_named, data=data),
+        checked=True,  # apply_event refuses before its first write
     )
 
 

@@ -2,14 +2,19 @@
 
 The hot path speaks SQLAlchemy Core to the tables: one statement per step, no ORM identity
 map or change tracking, because a surge sends hundreds of check-ins a second, and building
-a statement costs more than running it on SQLite.
+a statement costs more than running it on SQLite. Those it runs for every check-in are
+``Prepared`` (``driver.py``): compiled once per dialect and run on the driver's cursor.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, update
+from collections import namedtuple
+from typing import Any
+
+from sqlalchemy import bindparam, literal_column, or_, update
 from sqlalchemy import select as select_rows
 
+from shelter.events.driver import Prepared, moment
 from shelter.occupancy import service as occupancy
 from shelter.tables import CountChange, Event, Household, Shelter
 
@@ -44,19 +49,25 @@ STEP_COLUMNS = (
 )
 
 SHELTER_BY_ID = select_rows(*occupancy.STATUS_COLUMNS).where(_S.c.id == bindparam("id"))
-HOUSEHOLD_BY_PASS = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.pass_code == bindparam("code"))
-HOUSEHOLD_BY_PASS_LOCKED = HOUSEHOLD_BY_PASS.with_for_update()
-HOUSEHOLD_BY_ID = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.id == bindparam("id"))
-HOUSEHOLD_BY_ID_LOCKED = HOUSEHOLD_BY_ID.with_for_update()
-HISTORY = select_rows(*STEP_COLUMNS).where(_E.c.household_id == bindparam("id"))
+SHELTER_EXISTS = Prepared(select_rows(_S.c.id).where(_S.c.id == bindparam("id")))
+_HOUSEHOLD_BY_PASS = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.pass_code == bindparam("code"))
+_HOUSEHOLD_BY_ID = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.id == bindparam("id"))
+HOUSEHOLD_BY_PASS = Prepared(_HOUSEHOLD_BY_PASS)
+HOUSEHOLD_BY_PASS_LOCKED = Prepared(_HOUSEHOLD_BY_PASS.with_for_update())
+HOUSEHOLD_BY_ID = Prepared(_HOUSEHOLD_BY_ID)
+HOUSEHOLD_BY_ID_LOCKED = Prepared(_HOUSEHOLD_BY_ID.with_for_update())
+HISTORY = Prepared(select_rows(*STEP_COLUMNS).where(_E.c.household_id == bindparam("id")))
 # A household other records were merged into: their events are part of its history.
-MERGED_HISTORY = select_rows(*STEP_COLUMNS).where(
-    _E.c.household_id.in_(
-        select_rows(_H.c.id).where(
-            or_(_H.c.id == bindparam("id"), _H.c.merged_into == bindparam("id"))
+MERGED_HISTORY = Prepared(
+    select_rows(*STEP_COLUMNS).where(
+        _E.c.household_id.in_(
+            select_rows(_H.c.id).where(
+                or_(_H.c.id == bindparam("id"), _H.c.merged_into == bindparam("id"))
+            )
         )
     )
 )
+EVENT_SEEN = Prepared(select_rows(_E.c.seq).where(_E.c.event_id == bindparam("id")))
 EVENT_BY_ID = select_rows(
     _E.c.event_id,
     _E.c.request_hash,
@@ -69,7 +80,7 @@ EVENT_BY_ID = select_rows(
     _E.c.headcount,
     _E.c.stay,
 ).where(_E.c.event_id == bindparam("id"))
-MOVE_COUNT = (
+MOVE_COUNT = Prepared(
     update(_S)
     .where(_S.c.id == bindparam("sid"))
     .values(
@@ -77,11 +88,11 @@ MOVE_COUNT = (
         accessible_occupancy=_S.c.accessible_occupancy + bindparam("accessible_delta"),
         pets_occupancy=_S.c.pets_occupancy + bindparam("pets_delta"),
         outside=_S.c.outside + bindparam("outside_delta"),
-        version=_S.c.version + 1,
+        version=_S.c.version + literal_column("1"),
         updated_at=bindparam("now"),
     )
 )
-SET_PRESENCE = (
+SET_PRESENCE = Prepared(
     update(_H)
     .where(_H.c.id == bindparam("hid"))
     .values(
@@ -91,12 +102,80 @@ SET_PRESENCE = (
         present_stay=bindparam("present_stay"),
     )
 )
-SET_SIZE = update(_H).where(_H.c.id == bindparam("hid")).values(size=bindparam("size"))
+SET_SIZE = Prepared(update(_H).where(_H.c.id == bindparam("hid")).values(size=bindparam("size")))
 SET_PROFILE = (
     update(_H)
     .where(_H.c.id == bindparam("hid"))
     .values(accessible=bindparam("accessible"), pets=bindparam("pets"))
 )
-INSERT_EVENT = _E.insert()
-INSERT_CHANGE = _C.insert()
-INSERT_HOUSEHOLD = _H.insert()
+
+
+def _insert(table: Any, columns: tuple[str, ...]) -> Any:
+    return table.insert().values({name: bindparam(name) for name in columns})
+
+
+EVENT_FIELDS = (
+    "event_id",
+    "request_hash",
+    "shelter_id",
+    "household_id",
+    "kind",
+    "headcount",
+    "occurred_at",
+    "received_at",
+    "effect",
+    "people",
+    "moved_from",
+    "over_capacity",
+    "token_id",
+    "stay",
+)
+# Returns the new row's seq, for its count changes to point at.
+INSERT_EVENT = Prepared(_insert(_E, EVENT_FIELDS).returning(_E.c.seq))
+INSERT_CHANGE = Prepared(
+    _insert(
+        _C,
+        (
+            "event_seq",
+            "shelter_id",
+            "delta",
+            "accessible_delta",
+            "pets_delta",
+            "outside_delta",
+            "occurred_at",
+        ),
+    )
+)
+WALK_IN_FIELDS = (
+    "id",
+    "pass_code",
+    "anonymous",
+    "size",
+    "pets",
+    "accessible",
+    "consent_safety_info",
+    "origin",
+    "created_by",
+    "created_at",
+    "merged_records",
+    "present",
+)
+INSERT_HOUSEHOLD = Prepared(_insert(_H, WALK_IN_FIELDS))
+
+# A household row read by the driver, by column name as Core rows are.
+HouseholdRow = namedtuple("HouseholdRow", [column.name for column in HOUSEHOLD_COLUMNS])  # type: ignore[misc]
+_SINCE = [column.name for column in HOUSEHOLD_COLUMNS].index("since")
+_OCCURRED_AT = [column.name for column in STEP_COLUMNS].index("occurred_at")
+
+
+def household_row(raw: tuple[Any, ...]) -> Any:
+    values = list(raw)
+    values[_SINCE] = moment(values[_SINCE])
+    return HouseholdRow(*values)
+
+
+def step_values(raw: tuple[Any, ...]) -> list[Any]:
+    """A history row's values, in the order of timeline.Step's fields."""
+    values = list(raw)
+    values[_OCCURRED_AT] = moment(values[_OCCURRED_AT])
+    return values

@@ -38,9 +38,9 @@ def take(session: Session, shelter_ids: Iterable[str | None], *, up_front: bool 
     taken inside a work's savepoint is released if that work is refused, so it is asked
     for again next time (locking a row this transaction holds is free).
     """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
         return
+    connection = session.connection()
     held: set[str] = session.info.setdefault(_HELD, set())
     wanted = sorted({sid for sid in shelter_ids if sid is not None} - held)
     if wanted:

@@ -5,7 +5,9 @@ it is given and returns a ``Change`` saying which shelters it touched and how to
 answer. ``WritePath.commit`` runs one or more works in one transaction:
 
 1. locks the shelters the works name up front, in one order (``locks.py``, PostgreSQL);
-2. runs each work in its own savepoint, so a refusal undoes that work alone;
+2. runs each work in its own savepoint, so a refusal undoes that work alone; a *checked*
+   work (one that refuses only before its first write, such as a check-in) runs without
+   one, and should it ever fail otherwise, the whole group is run again with savepoints;
 3. folds the count changes into the touched shelters' forecast trends, then reads the
    statuses of the shelters the works touched (and those their answers show) once,
    inside the transaction: the states this commit makes true;
@@ -125,6 +127,10 @@ class Job(Generic[T]):
 
     work: Work[T]
     shelters: Callable[[Session], Iterable[str | None]] | None = None
+    # The work raises a ShelterError only before it writes anything, so a refusal needs no
+    # savepoint to undo it: two statements and much of SQLAlchemy's bookkeeping saved per
+    # request. Anything else it raises sends the group round again, every work isolated.
+    checked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +169,35 @@ def isolated(session: Session, work: Callable[[Session], R]) -> R | BaseExceptio
     raise AssertionError("unreachable")
 
 
+class _Unchecked(Exception):
+    """A checked work failed in a way its check does not cover: its writes may be half
+    done, so the transaction is rolled back and the group run again with savepoints."""
+
+
+def _changes(session: Session) -> int:
+    """Rows changed so far on this connection (SQLite counts them for free; PostgreSQL has
+    no such counter, and 0 there means "not known")."""
+    if session.get_bind().dialect.name != "sqlite":
+        return 0
+    total: int = session.connection().connection.driver_connection.total_changes  # type: ignore[union-attr]
+    return total
+
+
+def _unisolated(session: Session, work: Callable[[Session], R]) -> R | BaseException:
+    """Run a checked work straight in the transaction (see ``Job.checked``)."""
+    before = _changes(session)
+    try:
+        return work(session)
+    except ShelterError as exc:
+        if _changes(session) != before:  # it broke its promise: undo it the slow way
+            raise _Unchecked from exc
+        return exc  # refused before its first write: nothing to undo
+    except OperationalError:
+        raise  # the transaction itself is lost, as in ``isolated``
+    except Exception as exc:
+        raise _Unchecked from exc
+
+
 def _pgcode(exc: OperationalError) -> str | None:
     code = getattr(exc.orig, "sqlstate", None)
     return code if isinstance(code, str) else None
@@ -190,22 +225,33 @@ class WritePath:
         commit. When the transaction itself fails, the whole group is run again if
         PostgreSQL asks for that (a deadlock victim), else every job's caller gets the error.
         """
-        for attempt in range(1, ATTEMPTS + 1):
+        isolate, attempt = False, 1
+        while True:
             try:
-                return self._once(jobs)
+                return self._once(jobs, isolate=isolate)
+            except _Unchecked as exc:
+                # Rolled back whole; once more with every work in a savepoint, where the
+                # failure is handled as any other (a unique key clash, a bug).
+                log.debug("group run again with savepoints after %r", exc.__cause__)
+                isolate = True
             except OperationalError as exc:
                 if attempt == ATTEMPTS or _pgcode(exc) not in _RETRYABLE:
                     raise
+                attempt += 1
                 log.warning("group commit retried after %s", _pgcode(exc))
-        raise AssertionError("unreachable")
 
-    def _once(self, jobs: Sequence[Job[Any]]) -> list[Result[Any]]:
+    def _once(self, jobs: Sequence[Job[Any]], *, isolate: bool) -> list[Result[Any]]:
         outcomes: list[Change[Any] | BaseException] = []
         with self._db.write() as session:
             if not self._db.is_sqlite:  # one writer at a time there: nothing to lock
                 named = [sid for job in jobs if job.shelters for sid in job.shelters(session)]
                 locks.take(session, named, up_front=True)
-            outcomes = [isolated(session, job.work) for job in jobs]
+            outcomes = [
+                _unisolated(session, job.work)
+                if job.checked and not isolate
+                else isolated(session, job.work)
+                for job in jobs
+            ]
             changes = [c for c in outcomes if isinstance(c, Change)]
             touched = sorted(set().union(*(c.touched for c in changes)))
             shown = set(touched).union(*(c.shown for c in changes))

@@ -1,0 +1,225 @@
+"""Check-ins without a savepoint each (``Job.checked``), the driver's statements, and the
+token read once per group: the same answers and rows as the slow way, on both databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from shelter import passes
+from shelter.auth import service as auth
+from shelter.auth.schemas import Role
+from shelter.bootstrap import bootstrap
+from shelter.config import Settings
+from shelter.db import Database
+from shelter.errors import Invalid, Revoked, UnknownPass
+from shelter.events import counts, rebuild, service
+from shelter.events.schemas import EventIn, Kind
+from shelter.tables import Event, Household
+from shelter.writes.path import Change, Job, Unheard, WritePath, done
+
+ADMIN = "unit-test-admin-token-0123456789abcdef"
+
+
+@pytest.fixture
+def path(database_url: str) -> Iterator[tuple[WritePath, Database, Settings]]:
+    settings = Settings(database_url=database_url, admin_token=ADMIN)
+    database = Database(settings.database_url)
+    bootstrap(database, settings)  # the five seeded shelters, S01 to S05
+    yield WritePath(database, settings, Unheard()), database, settings
+    database.dispose()
+
+
+def walk_in(shelter_id: str, people: int, **fields: Any) -> EventIn:
+    return EventIn(
+        event_id=uuid.uuid4(),
+        shelter_id=shelter_id,
+        kind=Kind.check_in,
+        headcount=people,
+        **fields,
+    )
+
+
+def occupancy(database: Database, shelter_id: str) -> int:
+    with database.engine.connect() as conn:
+        value = conn.execute(
+            text("SELECT occupancy FROM shelters WHERE id = :id"), {"id": shelter_id}
+        ).scalar_one()
+    return int(value)
+
+
+def events_stored(database: Database) -> int:
+    with database.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM events")).scalar_one())
+
+
+def test_refused_check_ins_in_a_group_change_nothing_and_the_others_commit(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    writes, database, settings = path
+    future = datetime.now(UTC) + timedelta(days=1)
+    jobs = [
+        service.check_in(settings, data=walk_in("S01", 2), token=ADMIN),
+        service.check_in(settings, data=walk_in("S01", 3, occurred_at=future), token=ADMIN),
+        service.check_in(settings, data=walk_in("NOPE", 1), token=ADMIN),
+        service.check_in(
+            settings,
+            data=EventIn(
+                event_id=uuid.uuid4(), shelter_id="S01", kind=Kind.check_in, pass_code="X" * 20
+            ),
+            token=ADMIN,
+        ),
+        service.check_in(settings, data=walk_in("S01", 4), token=ADMIN),
+    ]
+    results = writes.commit(jobs)
+    assert [type(r.error).__name__ if r.error else "ok" for r in results] == [
+        "ok",
+        "Invalid",
+        "NotFound",
+        "UnknownPass",
+        "ok",
+    ]
+    assert occupancy(database, "S01") == 6
+    assert events_stored(database) == 2
+    with database.reader() as session:  # the counts equal a fold of the log
+        assert rebuild.rebuild(session) == rebuild.live_counts(session)
+
+
+def test_a_check_in_that_fails_midway_is_undone_alone_and_the_group_still_commits(
+    path: tuple[WritePath, Database, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug after the first write (here: the count-change log fails once) must not leave
+    that check-in half written: the group is run again with savepoints."""
+    writes, database, settings = path
+    poisoned = walk_in("S02", 5)
+    real_log = counts.log_changes
+
+    def log_changes(conn: Any, deltas: Any, *, at: datetime, event_seq: int | None) -> None:
+        if deltas and "S02" in deltas:
+            raise RuntimeError("disk on fire")
+        real_log(conn, deltas, at=at, event_seq=event_seq)
+
+    monkeypatch.setattr(counts, "log_changes", log_changes)
+    results = writes.commit(
+        [
+            service.check_in(settings, data=walk_in("S01", 2), token=ADMIN),
+            service.check_in(settings, data=poisoned, token=ADMIN),
+            service.check_in(settings, data=walk_in("S03", 1), token=ADMIN),
+        ]
+    )
+    assert results[0].error is None and results[2].error is None
+    assert isinstance(results[1].error, RuntimeError)
+    assert (occupancy(database, "S01"), occupancy(database, "S02")) == (2, 0)
+    assert occupancy(database, "S03") == 1
+    assert events_stored(database) == 2
+    monkeypatch.undo()
+    # Sent again once the fault is gone, the same event is applied once.
+    again = writes.commit([service.check_in(settings, data=poisoned, token=ADMIN)])
+    assert again[0].unwrap().replay is False
+    assert occupancy(database, "S02") == 5
+
+
+@pytest.mark.sqlite_only
+def test_a_checked_work_that_refuses_after_writing_is_caught_and_undone(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    """``checked`` is a promise; SQLite counts changed rows, so a work that breaks it (a
+    refusal after a write) is rolled back with the others run again, not half kept."""
+    writes, database, _ = path
+
+    def breaks_its_promise(session: Session) -> Change[None]:
+        session.connection().execute(text("UPDATE shelters SET occupancy = 99 WHERE id = 'S04'"))
+        raise Invalid("refused after a write")
+
+    def fine(session: Session) -> Change[None]:
+        session.connection().execute(text("UPDATE shelters SET occupancy = 7 WHERE id = 'S05'"))
+        return done(None, touched=["S05"])
+
+    results = writes.commit([Job(breaks_its_promise, checked=True), Job(fine, checked=True)])
+    assert isinstance(results[0].error, Invalid) and results[1].error is None
+    assert (occupancy(database, "S04"), occupancy(database, "S05")) == (0, 7)
+
+
+def test_a_token_revoked_earlier_in_the_same_group_refuses_the_scans_after_it(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    """The token is read once per group, but a revocation in that very group still counts
+    from the next request on."""
+    writes, database, settings = path
+    with database.write() as session:
+        token, secret = auth.mint(session, role=Role.kiosk, shelter_id="S01", label="door")
+    token_id = token.id
+
+    def revoke(session: Session) -> Change[None]:
+        return auth.revoke(session, token_id=token_id)
+
+    results = writes.commit(
+        [
+            service.check_in(settings, data=walk_in("S01", 1), token=secret),
+            service.check_in(settings, data=walk_in("S01", 1), token=secret),
+            Job(revoke),
+            service.check_in(settings, data=walk_in("S01", 1), token=secret),
+        ]
+    )
+    assert [r.error for r in results[:3]] == [None, None, None]
+    assert isinstance(results[3].error, Revoked)
+    assert occupancy(database, "S01") == 2
+
+
+def test_moments_written_by_the_driver_read_back_as_sqlalchemy_writes_them(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    """The driver stores a moment in the column's own form: the ORM reads it back equal,
+    and a late event slots in by time among those the ORM wrote."""
+    writes, database, settings = path
+    at = datetime(2026, 7, 4, 3, 5, 7, 123456, tzinfo=UTC)
+    first = writes.commit(
+        [service.check_in(settings, data=walk_in("S01", 2, occurred_at=at), token=ADMIN)]
+    )[0].unwrap()
+    code = first.result.pass_code
+    with database.reader() as session:
+        stored = (
+            session.connection()
+            .execute(
+                text("SELECT occurred_at FROM events WHERE event_id = :id"),
+                {"id": str(first.result.event_id)},
+            )
+            .scalar_one()
+        )
+        event = session.exec(
+            select(Event).where(Event.event_id == str(first.result.event_id))
+        ).one()
+        household = session.exec(
+            select(Household).where(Household.pass_code == passes.normalize(code))
+        ).one()
+        assert event.occurred_at == at and event.received_at.tzinfo is not None
+        assert household.since == at
+    if database.is_sqlite:
+        assert stored == "2026-07-04 03:05:07.123456"
+    # A check-out a second earlier, sent later: slotted before, it changes nothing now.
+    earlier = EventIn(
+        event_id=uuid.uuid4(),
+        shelter_id="S01",
+        kind=Kind.check_out,
+        pass_code=code,
+        occurred_at=at - timedelta(seconds=1),
+    )
+    late = writes.commit([service.check_in(settings, data=earlier, token=ADMIN)])[0].unwrap()
+    assert late.result.effect.value == "none"
+    assert occupancy(database, "S01") == 2
+
+
+def test_an_unknown_pass_is_refused_before_anything_is_written(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    writes, database, settings = path
+    data = EventIn(event_id=uuid.uuid4(), shelter_id="S01", kind=Kind.check_in, pass_code="Z" * 20)
+    result = writes.commit([service.check_in(settings, data=data, token=ADMIN)])[0]
+    assert isinstance(result.error, UnknownPass)
+    assert events_stored(database) == 0
