@@ -19,12 +19,12 @@ from uuid import UUID
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from shelter import passes
+from shelter import driver, passes
 from shelter.auth import service as auth
 from shelter.config import Settings
 from shelter.db import utcnow
 from shelter.errors import Conflict, Invalid, NotFound, UnknownPass
-from shelter.events import counts, driver, timeline
+from shelter.events import counts, timeline
 from shelter.events import statements as sql
 from shelter.events.counts import HouseholdState, Row
 from shelter.events.schemas import EventIn, EventResult, Kind, Stay
@@ -129,7 +129,7 @@ def counted_scan(
 
 
 def _shelter_row(conn: Connection, shelter_id: str) -> Row:
-    row = conn.execute(sql.SHELTER_BY_ID, {"id": shelter_id}).first()
+    row = occupancy.shelter_row(conn, shelter_id)
     if row is None:
         raise NotFound(f"No shelter with id {shelter_id!r}.")
     return row

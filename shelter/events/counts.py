@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from shelter import driver
 from shelter.db import utcnow
-from shelter.events import driver, timeline
 from shelter.events import statements as sql
+from shelter.events import timeline
 from shelter.events.timeline import INSIDE, ZERO, Load, Presence, Profile, Step
 from shelter.tables import Origin
 from shelter.writes import locks

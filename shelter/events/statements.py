@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, literal_column, or_, update
 from sqlalchemy import select as select_rows
 
-from shelter.events.driver import Prepared, moment
-from shelter.occupancy import service as occupancy
+from shelter.driver import Prepared, moment
 from shelter.tables import CountChange, Event, Household, Shelter
 
 _S = Shelter.__table__  # type: ignore[attr-defined]
@@ -48,7 +47,6 @@ STEP_COLUMNS = (
     _E.c.stay,
 )
 
-SHELTER_BY_ID = select_rows(*occupancy.STATUS_COLUMNS).where(_S.c.id == bindparam("id"))
 SHELTER_EXISTS = Prepared(select_rows(_S.c.id).where(_S.c.id == bindparam("id")))
 _HOUSEHOLD_BY_PASS = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.pass_code == bindparam("code"))
 _HOUSEHOLD_BY_ID = select_rows(*HOUSEHOLD_COLUMNS).where(_H.c.id == bindparam("id"))

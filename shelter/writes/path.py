@@ -174,22 +174,20 @@ class _Unchecked(Exception):
     done, so the transaction is rolled back and the group run again with savepoints."""
 
 
-def _changes(session: Session) -> int:
-    """Rows changed so far on this connection (SQLite counts them for free; PostgreSQL has
-    no such counter, and 0 there means "not known")."""
-    if session.get_bind().dialect.name != "sqlite":
-        return 0
-    total: int = session.connection().connection.driver_connection.total_changes  # type: ignore[union-attr]
-    return total
+def _changes(raw: Any) -> int:
+    """Rows changed so far on this SQLite connection (SQLite counts them for free;
+    PostgreSQL has no such counter, and 0 there means "not known")."""
+    return int(raw.total_changes) if raw is not None else 0
 
 
-def _unisolated(session: Session, work: Callable[[Session], R]) -> R | BaseException:
-    """Run a checked work straight in the transaction (see ``Job.checked``)."""
-    before = _changes(session)
+def _unisolated(session: Session, work: Callable[[Session], R], raw: Any) -> R | BaseException:
+    """Run a checked work straight in the transaction (see ``Job.checked``); ``raw`` is the
+    SQLite driver connection, to see that a refusal changed nothing."""
+    before = _changes(raw)
     try:
         return work(session)
     except ShelterError as exc:
-        if _changes(session) != before:  # it broke its promise: undo it the slow way
+        if _changes(raw) != before:  # it broke its promise: undo it the slow way
             raise _Unchecked from exc
         return exc  # refused before its first write: nothing to undo
     except OperationalError:
@@ -246,8 +244,9 @@ class WritePath:
             if not self._db.is_sqlite:  # one writer at a time there: nothing to lock
                 named = [sid for job in jobs if job.shelters for sid in job.shelters(session)]
                 locks.take(session, named, up_front=True)
+            raw = session.connection().connection.driver_connection if self._db.is_sqlite else None
             outcomes = [
-                _unisolated(session, job.work)
+                _unisolated(session, job.work, raw)
                 if job.checked and not isolate
                 else isolated(session, job.work)
                 for job in jobs
