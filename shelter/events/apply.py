@@ -242,7 +242,7 @@ def _replay(conn: Connection, settings: Settings, event_id: str, digest: str) ->
             f"event_id {existing.event_id} was already used for a different event; "
             "give each new event a new id."
         )
-    household = counts.household_by_id(conn, existing.household_id)
+    household = counts.household_by_id(conn, existing.household_id, lock=False)  # read only
     assert household is not None  # events.household_id is a foreign key
     shelter = _shelter_row(conn, existing.shelter_id)
     people = existing.headcount or household.size

@@ -91,9 +91,13 @@ def footprint(presence: Presence, profile: Profile) -> Footprint:
     return presence.shelter_id, timeline.load(presence, profile)
 
 
-def household_by_id(conn: Connection, household_id: str) -> HouseholdState | None:
-    """A household's row, locked for this transaction on PostgreSQL (SQLite has one writer)."""
-    query = sql.HOUSEHOLD_BY_ID if conn.dialect.name == "sqlite" else sql.HOUSEHOLD_BY_ID_LOCKED
+def household_by_id(
+    conn: Connection, household_id: str, *, lock: bool = True
+) -> HouseholdState | None:
+    """A household's row, locked for this transaction on PostgreSQL unless only read (SQLite
+    has one writer)."""
+    locked = lock and conn.dialect.name != "sqlite"
+    query = sql.HOUSEHOLD_BY_ID_LOCKED if locked else sql.HOUSEHOLD_BY_ID
     raw = driver.one(conn, query, {"id": household_id})
     return HouseholdState.of(sql.household_row(raw)) if raw is not None else None
 
