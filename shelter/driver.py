@@ -9,21 +9,22 @@ processing); the driver's cursor runs the same statement in about 12 µs (measur
 transaction the session holds (its connection), so the write path, its locks and its
 commit are unchanged.
 
-What SQLAlchemy's types did for these statements is done here, for the one type that
-needs it: a moment (``db.UTCDateTime``) is stored as naive-UTC text on SQLite, in
-SQLAlchemy's own format so stored values keep sorting as text, and as an aware datetime on
-PostgreSQL; read back, it is an aware UTC datetime on both. Booleans, integers and text
-pass through both drivers as they are.
+Values go through SQLAlchemy's own type processors, taken once per dialect from the
+compiled statement: a moment is stored as ``db.UTCDateTime`` stores it (naive-UTC text on
+SQLite) and read back aware, a boolean or JSON column reads back as the ORM would give it.
+Rows come back as named tuples, by column name as Core rows are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Executable
 
 # Named parameters (``:name``) on SQLite, so one dict of parameters fits both drivers
@@ -33,28 +34,70 @@ _SQLITE = sqlite.dialect(paramstyle="named")
 Params = Mapping[str, Any]
 
 
-class Prepared:
-    """A Core statement, compiled to the driver's SQL once per dialect."""
+Processor = Callable[[Any], Any]
 
-    __slots__ = ("_text", "core")
+
+@dataclass(slots=True)
+class _Compiled:
+    sql: str
+    binds: tuple[tuple[str, Processor], ...]  # parameters whose type converts the value
+    dialect: Dialect
+    # Result columns likewise, by position; known at the first answer, since a driver's
+    # processor may depend on the type the database says it sent (PostgreSQL's numbers).
+    results: tuple[tuple[int, Processor], ...] | None = None
+
+
+class Prepared:
+    """A Core statement, compiled to the driver's SQL and type processors once per dialect."""
+
+    __slots__ = ("_by_dialect", "core", "row")
 
     def __init__(self, core: Executable) -> None:
         self.core = core
-        self._text: dict[str, str] = {}
+        self._by_dialect: dict[str, _Compiled] = {}
+        columns = getattr(core, "selected_columns", ())
+        # A select's rows, by column name: what Core rows give the code that reads them.
+        self.row: Any = namedtuple("Row", [column.key for column in columns]) if columns else None
 
-    def text(self, conn: Connection) -> str:
+    def compiled(self, conn: Connection) -> _Compiled:
         name = conn.dialect.name
-        sql = self._text.get(name)
-        if sql is None:
-            dialect = _SQLITE if name == "sqlite" else conn.dialect
-            compiled = self.core.compile(dialect=dialect)  # type: ignore[attr-defined]
-            # Every value must come from the caller: a literal Core made a parameter of
-            # (``+ 1``) would have no value here; write it as a literal_column instead.
-            fixed = [key for key, bind in compiled.binds.items() if not bind.required]
-            if fixed:
-                raise ValueError(f"statement has parameters with fixed values: {fixed}")
-            sql = self._text[name] = str(compiled)
-        return sql
+        found = self._by_dialect.get(name)
+        if found is None:
+            found = self._by_dialect[name] = self._compile(conn.dialect)
+        return found
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        target = _SQLITE if dialect.name == "sqlite" else dialect
+        compiled = self.core.compile(dialect=target)  # type: ignore[attr-defined]
+        # Every value must come from the caller: a literal Core made a parameter of
+        # (``+ 1``) would have no value here; write it as a literal_column instead.
+        fixed = [key for key, bind in compiled.binds.items() if not bind.required]
+        if fixed:
+            raise ValueError(f"statement has parameters with fixed values: {fixed}")
+        binds = tuple(
+            (key, processor)
+            for key, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(target).bind_processor(target)) is not None
+        )
+        return _Compiled(str(compiled), binds, target)
+
+    def results(
+        self, compiled: _Compiled, description: Sequence[Any]
+    ) -> tuple[tuple[int, Processor], ...]:
+        if compiled.results is None:
+            columns = getattr(self.core, "selected_columns", ())
+            dialect = compiled.dialect
+            compiled.results = tuple(
+                (index, processor)
+                for index, (column, described) in enumerate(zip(columns, description, strict=True))
+                if (
+                    processor := column.type.dialect_impl(dialect).result_processor(
+                        dialect, described[1]
+                    )
+                )
+                is not None
+            )
+        return compiled.results
 
 
 def _driver(conn: Connection) -> Any:
@@ -62,50 +105,60 @@ def _driver(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
-def one(conn: Connection, statement: Prepared, params: Params) -> tuple[Any, ...] | None:
-    row: tuple[Any, ...] | None = _driver(conn).execute(statement.text(conn), params).fetchone()
-    return row
+def _params(compiled: _Compiled, params: Params) -> Params:
+    if not compiled.binds:
+        return params
+    converted = dict(params)
+    for key, processor in compiled.binds:
+        if key in converted:
+            converted[key] = processor(converted[key])
+    return converted
 
 
-def every(conn: Connection, statement: Prepared, params: Params) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = _driver(conn).execute(statement.text(conn), params).fetchall()
+def _rows(statement: Prepared, compiled: _Compiled, cursor: Any, raws: list[Any]) -> list[Any]:
+    processors = statement.results(compiled, cursor.description) if raws else ()
+    rows = []
+    for raw in raws:
+        if processors:
+            values = list(raw)
+            for index, processor in processors:
+                values[index] = processor(values[index])
+            raw = values
+        rows.append(statement.row._make(raw))
     return rows
+
+
+def one(conn: Connection, statement: Prepared, params: Params) -> Any | None:
+    """The first row a select finds, or None."""
+    compiled = statement.compiled(conn)
+    cursor = _driver(conn).execute(compiled.sql, _params(compiled, params))
+    raw = cursor.fetchone()
+    return _rows(statement, compiled, cursor, [raw])[0] if raw is not None else None
+
+
+def every(conn: Connection, statement: Prepared, params: Params) -> list[Any]:
+    compiled = statement.compiled(conn)
+    cursor = _driver(conn).execute(compiled.sql, _params(compiled, params))
+    return _rows(statement, compiled, cursor, cursor.fetchall())
 
 
 def run(conn: Connection, statement: Prepared, params: Params) -> int:
     """Run a change; how many rows it changed."""
-    count: int = _driver(conn).execute(statement.text(conn), params).rowcount
+    compiled = statement.compiled(conn)
+    count: int = _driver(conn).execute(compiled.sql, _params(compiled, params)).rowcount
     return count
 
 
 def run_many(conn: Connection, statement: Prepared, rows: Sequence[Params]) -> None:
     if rows:
-        _driver(conn).cursor().executemany(statement.text(conn), rows)
+        compiled = statement.compiled(conn)
+        converted = [_params(compiled, row) for row in rows]
+        _driver(conn).cursor().executemany(compiled.sql, converted)
 
 
 def inserted_key(conn: Connection, statement: Prepared, params: Params) -> int:
     """Insert one row; its new integer key (``statement`` returns it on PostgreSQL)."""
-    cursor = _driver(conn).execute(statement.text(conn), params)
+    compiled = statement.compiled(conn)
+    cursor = _driver(conn).execute(compiled.sql, _params(compiled, params))
     key = cursor.lastrowid if conn.dialect.name == "sqlite" else cursor.fetchone()[0]
     return int(key)
-
-
-def stored(conn: Connection, moment: datetime | None) -> datetime | str | None:
-    """A moment as the column holds it (``db.UTCDateTime``'s rule)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    moment = moment.astimezone(UTC)
-    if conn.dialect.name == "sqlite":
-        return f"{moment:%Y-%m-%d %H:%M:%S.%f}"
-    return moment
-
-
-def moment(value: datetime | str | None) -> datetime | None:
-    """A stored moment read back: aware, in UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

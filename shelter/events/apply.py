@@ -144,10 +144,9 @@ def _pass_holder(conn: Connection, code: str | None) -> HouseholdState:
     """The household a pass checks in, following a merged record to the kept one."""
     sqlite = conn.dialect.name == "sqlite"
     by_pass = sql.HOUSEHOLD_BY_PASS if sqlite else sql.HOUSEHOLD_BY_PASS_LOCKED
-    raw = driver.one(conn, by_pass, {"code": code}) if code else None
-    if raw is None:
+    row = driver.one(conn, by_pass, {"code": code}) if code else None
+    if row is None:
         raise UnknownPass()
-    row = sql.household_row(raw)
     if row.merged_into is not None:  # the pass of a record merged into another
         kept = counts.household_by_id(conn, row.merged_into)
         assert kept is not None  # merged_into is a foreign key
@@ -161,9 +160,9 @@ def shelters_named(session: Session, data: EventIn) -> list[str | None]:
     named: list[str | None] = [data.shelter_id]
     code = passes.normalize(data.pass_code) if data.pass_code else None
     if code:
-        raw = driver.one(session.connection(), sql.HOUSEHOLD_BY_PASS, {"code": code})
-        if raw is not None:
-            named.append(sql.household_row(raw).shelter_id)
+        row = driver.one(session.connection(), sql.HOUSEHOLD_BY_PASS, {"code": code})
+        if row is not None:
+            named.append(row.shelter_id)
     return named
 
 
@@ -197,7 +196,7 @@ def _household_for(
             "consent_safety_info": False,
             "origin": Origin.walk_in.value,
             "created_by": principal.token_id,
-            "created_at": driver.stored(conn, utcnow()),
+            "created_at": utcnow(),
             "merged_records": 0,
             "present": 0,
         },
@@ -334,8 +333,8 @@ def apply_event(
             "household_id": household.id,
             "kind": data.kind.value,
             "headcount": headcount,
-            "occurred_at": driver.stored(conn, occurred_at),
-            "received_at": driver.stored(conn, now),
+            "occurred_at": occurred_at,
+            "received_at": now,
             "effect": effect.value,
             "people": people,
             "moved_from": before.shelter_id if effect is Effect.moved else None,

@@ -98,8 +98,8 @@ def household_by_id(
     has one writer)."""
     locked = lock and conn.dialect.name != "sqlite"
     query = sql.HOUSEHOLD_BY_ID_LOCKED if locked else sql.HOUSEHOLD_BY_ID
-    raw = driver.one(conn, query, {"id": household_id})
-    return HouseholdState.of(sql.household_row(raw)) if raw is not None else None
+    row = driver.one(conn, query, {"id": household_id})
+    return HouseholdState.of(row) if row is not None else None
 
 
 def locked_by_id(session: Session, household_id: str) -> HouseholdState:
@@ -111,7 +111,7 @@ def locked_by_id(session: Session, household_id: str) -> HouseholdState:
 
 def history(conn: Connection, household: HouseholdState) -> list[Step]:
     query = sql.MERGED_HISTORY if household.merged_records else sql.HISTORY
-    return [Step(*sql.step_values(raw)) for raw in driver.every(conn, query, {"id": household.id})]
+    return [Step(*row) for row in driver.every(conn, query, {"id": household.id})]
 
 
 def set_size(conn: Connection, household: HouseholdState, size: int) -> None:
@@ -145,10 +145,9 @@ def move(
     # Both ends of a move are locked together, in the one order (locks.py).
     locks.take(session, changed)
     conn = session.connection()
-    at = driver.stored(conn, now)
     for shelter_id, delta in changed.items():
         # One atomic UPDATE: concurrent writers (several workers) never lose a count.
-        driver.run(conn, sql.MOVE_COUNT, {"sid": shelter_id, **_columns(delta), "now": at})
+        driver.run(conn, sql.MOVE_COUNT, {"sid": shelter_id, **_columns(delta), "now": now})
     if after != household.presence:
         driver.run(
             conn,
@@ -157,7 +156,7 @@ def move(
                 "hid": household.id,
                 "shelter_id": after.shelter_id,
                 "present": after.people,
-                "since": driver.stored(conn, after.since),
+                "since": after.since,
                 "present_stay": after.stay if after.shelter_id is not None else None,
             },
         )
@@ -181,12 +180,11 @@ def log_changes(
     conn: Connection, deltas: dict[str, Load], *, at: datetime, event_seq: int | None
 ) -> None:
     """Write count changes down (``event_seq`` None: a correction or merge, not an event)."""
-    when = driver.stored(conn, at)
     driver.run_many(
         conn,
         sql.INSERT_CHANGE,
         [
-            {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": when}
+            {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": at}
             for sid, delta in deltas.items()
         ],
     )

@@ -8,13 +8,12 @@ a statement costs more than running it on SQLite. Those it runs for every check-
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, or_, update
 from sqlalchemy import select as select_rows
 
-from shelter.driver import Prepared, moment
+from shelter.driver import Prepared
 from shelter.tables import CountChange, Event, Household, Shelter
 
 _S = Shelter.__table__  # type: ignore[attr-defined]
@@ -159,21 +158,3 @@ WALK_IN_FIELDS = (
     "present",
 )
 INSERT_HOUSEHOLD = Prepared(_insert(_H, WALK_IN_FIELDS))
-
-# A household row read by the driver, by column name as Core rows are.
-HouseholdRow = namedtuple("HouseholdRow", [column.name for column in HOUSEHOLD_COLUMNS])  # type: ignore[misc]
-_SINCE = [column.name for column in HOUSEHOLD_COLUMNS].index("since")
-_OCCURRED_AT = [column.name for column in STEP_COLUMNS].index("occurred_at")
-
-
-def household_row(raw: tuple[Any, ...]) -> Any:
-    values = list(raw)
-    values[_SINCE] = moment(values[_SINCE])
-    return HouseholdRow(*values)
-
-
-def step_values(raw: tuple[Any, ...]) -> list[Any]:
-    """A history row's values, in the order of timeline.Step's fields."""
-    values = list(raw)
-    values[_OCCURRED_AT] = moment(values[_OCCURRED_AT])
-    return values

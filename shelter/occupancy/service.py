@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import math
-from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol, cast
+from typing import Protocol
 
 from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as select_rows
@@ -367,27 +365,12 @@ _OPEN_WITH_ROOM = select_rows(*STATUS_COLUMNS).where(
 )
 _MAYBE_ROOM = driver.Prepared(_OPEN_WITH_ROOM.where(_S.c.id != bindparam("id")))
 _ONE = driver.Prepared(select_rows(*STATUS_COLUMNS).where(_S.c.id == bindparam("id")))
-# A shelter's status columns as the driver reads them (the check-in path): by name, like a
-# Core row, with the values SQLAlchemy's types would have made.
-StatusRow = namedtuple("StatusRow", [column.name for column in STATUS_COLUMNS])  # type: ignore[misc]
-_OPEN = [column.name for column in STATUS_COLUMNS].index("open")
-_UPDATED_AT = [column.name for column in STATUS_COLUMNS].index("updated_at")
-_TREND = [column.name for column in STATUS_COLUMNS].index("trend")
-
-
-def _status_row(raw: tuple[object, ...]) -> ShelterLike:
-    values = list(raw)
-    values[_OPEN] = bool(values[_OPEN])  # SQLite keeps 0 and 1
-    values[_UPDATED_AT] = driver.moment(values[_UPDATED_AT])  # type: ignore[arg-type]
-    trend = values[_TREND]
-    values[_TREND] = json.loads(trend) if isinstance(trend, str) else trend  # SQLite: text
-    return cast(ShelterLike, StatusRow(*values))
 
 
 def shelter_row(connection: Connection, shelter_id: str) -> ShelterLike | None:
     """One shelter's status columns, read by the driver (the check-in path's one read)."""
-    raw = driver.one(connection, _ONE, {"id": shelter_id})
-    return _status_row(raw) if raw is not None else None
+    row: ShelterLike | None = driver.one(connection, _ONE, {"id": shelter_id})
+    return row
 
 
 _BY_IDS = select_rows(*STATUS_COLUMNS).where(_S.c.id.in_(bindparam("ids", expanding=True)))
@@ -412,7 +395,7 @@ def alternatives(
     connection: Connection, settings: Settings, *, near: ShelterLike, demand: Demand
 ) -> list[ShelterStatus]:
     """The nearest other open shelters with room for ``demand`` (``room_for``), nearest first."""
-    rows = [_status_row(raw) for raw in driver.every(connection, _MAYBE_ROOM, {"id": near.id})]
+    rows: list[ShelterLike] = driver.every(connection, _MAYBE_ROOM, {"id": near.id})
     found = _nearest_first(rows, settings, lat=near.lat, lon=near.lon, demand=demand)
     return [status_of(s, settings) for s in found[: settings.alternatives]]
 
