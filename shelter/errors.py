@@ -78,14 +78,46 @@ class Forbidden(ShelterError):
     code = "forbidden"
 
 
+def refusal(exc: ShelterError) -> JSONResponse:
+    """The answer to a refused request: its message, its code, its headers."""
+    return JSONResponse(
+        {"detail": exc.message, "code": exc.code},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def unavailable(method: str, path: str) -> JSONResponse:
+    # The database went away (a restart, a network cut): not the client's fault, and a
+    # retry in a moment will work. Idempotent event ids make that retry safe.
+    log.warning("database unavailable on %s %s", method, path)
+    return JSONResponse(
+        {"detail": "The database is briefly unavailable; try again.", "code": "unavailable"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+def internal(exc: Exception, method: str, path: str) -> JSONResponse:
+    # A bug, never the client's fault: log the type and path, not the body (personal data).
+    log.error("unhandled %s on %s %s", type(exc).__name__, method, path)
+    return JSONResponse({"detail": "internal error", "code": "internal"}, status_code=500)
+
+
+def answer_for(exc: Exception, method: str, path: str) -> JSONResponse:
+    """What a handler that raised ``exc`` answers: the same as the app's exception handlers
+    (``install``), for the routes the edge serves without FastAPI (``edge.py``)."""
+    if isinstance(exc, ShelterError):
+        return refusal(exc)
+    if isinstance(exc, OperationalError):
+        return unavailable(method, path)
+    return internal(exc, method, path)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ShelterError)
     async def _shelter_error(_request: Request, exc: ShelterError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.message, "code": exc.code},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
+        return refusal(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -116,20 +148,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> JSONResponse:
-        # The database went away (a restart, a network cut): not the client's fault, and
-        # a retry in a moment will work. Idempotent event ids make that retry safe.
-        log.warning("database unavailable on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"detail": "The database is briefly unavailable; try again.", "code": "unavailable"},
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
+        return unavailable(request.method, request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # A bug, never the client's fault: log the type and path, not the body (personal data).
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return JSONResponse({"detail": "internal error", "code": "internal"}, status_code=500)
+        return internal(exc, request.method, request.url.path)
 
 
 def _describe(error: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import queue
 import sys
 import threading
 from logging.handlers import QueueHandler
-from typing import Any
+from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -41,13 +41,14 @@ class _Writer(threading.Thread):
     Not a ``QueueListener``: that one wakes for every record, and each wake-up is a switch
     of the interpreter lock away from the event loop or the writer thread; at thousands of
     requests a second the switches cost more than the lines. Waking a few times a second
-    and draining the queue costs one switch per batch.
+    and draining the queue costs one switch per batch, and the batch goes out in one write
+    (a ``StreamHandler`` writes and flushes each line: a system call per request).
     """
 
     def __init__(
         self,
         records: queue.SimpleQueue[logging.LogRecord],
-        handler: logging.Handler,
+        handler: logging.StreamHandler[TextIO],
         period: float = 0.1,
     ) -> None:
         super().__init__(name="shelter-log-writer", daemon=True)
@@ -60,12 +61,23 @@ class _Writer(threading.Thread):
         self.drain()
 
     def drain(self) -> None:
+        lines: list[str] = []
+        last: logging.LogRecord | None = None
         while True:
             try:
-                record = self.records.get_nowait()
+                last = self.records.get_nowait()
             except queue.Empty:
-                return
-            self.handler.handle(record)
+                break
+            try:
+                lines.append(self.handler.format(last) + self.handler.terminator)
+            except Exception:  # as logging does: say so on stderr, lose only this line
+                self.handler.handleError(last)
+        if lines and last is not None:
+            try:
+                self.handler.stream.write("".join(lines))
+                self.handler.flush()
+            except Exception:  # a closed or broken stream: said once, as logging would
+                self.handler.handleError(last)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -79,7 +91,7 @@ def queued_stderr() -> logging.Handler:
     process has its own thread; anything still queued is written at exit.
     """
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    stream = logging.StreamHandler(sys.stderr)
+    stream: logging.StreamHandler[TextIO] = logging.StreamHandler(sys.stderr)
     stream.setFormatter(JsonFormatter(FORMAT, rename_fields=RENAMED))
     writer = _Writer(records, stream)
     writer.start()

@@ -22,7 +22,12 @@ from shelter.errors import TooManyRequests
 
 def client_key(connection: HTTPConnection) -> str:
     """The caller's address (the proxy's X-Forwarded-For when it comes from the proxy)."""
-    return "ip:" + (connection.client.host if connection.client else "unknown")
+    return address_key(connection.client.host if connection.client else None)
+
+
+def address_key(host: str | None) -> str:
+    """The key of an address, as ``client_key`` and the edge (``edge.py``) name it."""
+    return "ip:" + (host or "unknown")
 
 
 def token_key(secret: str) -> str:

@@ -5,20 +5,11 @@ from fastapi import APIRouter, Request, Response
 from shelter.auth.deps import BearerDep
 from shelter.deps import LimitsDep, SettingsDep, WriterDep
 from shelter.errors import Revoked, Unauthorized, UnknownPass
-from shelter.events import service
+from shelter.events import intake, service
 from shelter.events.schemas import BatchResult, BatchStatus, EventBatch, EventIn, EventResult
-from shelter.ratelimit import client_key, token_key
+from shelter.ratelimit import client_key
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
-GUESSES = "unknown pass codes from this kiosk"
-
-
-def _keys(token: str) -> tuple[str, ...]:
-    """Events always come with a token, and only its own misses count against it: what
-    anonymous phones on the same shelter Wi-Fi (one address behind NAT) do never blocks a
-    kiosk's or staff member's scans. A guesser would need a valid token, and its misses
-    block only that token."""
-    return (token_key(token),)
 
 
 @router.post(
@@ -41,26 +32,15 @@ async def post_event(
     writer: WriterDep,
 ) -> Response:
     """Check a household or a walk-in group in or out (idempotent by event_id)."""
-    keys, client = _keys(token), client_key(request)
-    limits.check_token(token, client)
-    if data.pass_code is not None:
-        limits.ensure_allowed(limits.unknown_pass, *keys, what=GUESSES)
-    try:
-        outcome = await writer.run_job(service.check_in(settings, data=data, token=token))
-    except UnknownPass:
-        limits.token_worked(token)
-        limits.count(limits.unknown_pass, *keys)
-        raise
-    except Unauthorized as refused:
-        limits.token_failed(token, client, guess=not isinstance(refused, Revoked))
-        raise
-    limits.token_worked(token)
-    # Serialized once here; returning the model would make FastAPI validate it again.
-    return Response(
-        outcome.result.model_dump_json(),
-        status_code=200 if outcome.replay else 201,
-        media_type="application/json",
+    status, body = await intake.take(
+        data,
+        token=token,
+        client=client_key(request),
+        limits=limits,
+        settings=settings,
+        writer=writer,
     )
+    return Response(body, status_code=status, media_type="application/json")
 
 
 @router.post(
@@ -77,7 +57,7 @@ async def post_batch(
     writer: WriterDep,
 ) -> Response:
     """Upload an offline kiosk's queue; each event is applied, a duplicate, or rejected alone."""
-    keys, client = _keys(token), client_key(request)
+    keys, client = intake.keys(token), client_key(request)
     limits.check_token(token, client)
     # No 429 for the whole upload: with the allowance spent, its pass codes come back
     # deferred (not looked up) and its walk-ins are still counted.
