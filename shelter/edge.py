@@ -206,16 +206,15 @@ class Edge:
             return False, receive
         if int(length) > self.max_body:
             return False, receive
-        token = None
-        json_body = False
-        for name, value in scope["headers"]:
+        token = kind = None
+        for name, value in scope["headers"]:  # the first of each, as Starlette reads them
             if name == b"authorization" and token is None:
                 scheme, _, credentials = value.decode("latin-1").partition(" ")
                 # Only the plain form; FastAPI's HTTPBearer judges anything else.
                 token = credentials if scheme.lower() == "bearer" else ""
-            elif name == b"content-type":
-                json_body = value.split(b";", 1)[0].strip().lower() == b"application/json"
-        if not token or not json_body or token != token.strip() or " " in token:
+            elif name == b"content-type" and kind is None:
+                kind = value.split(b";", 1)[0].strip().lower()
+        if not token or kind != b"application/json" or token != token.strip() or " " in token:
             return False, receive
         chunks: list[bytes] = []
         while True:
