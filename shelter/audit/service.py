@@ -23,17 +23,8 @@ def record(
     shelter_id: str | None = None,
     detail: str | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            at=utcnow(),
-            token_id=principal.token_id,
-            role=principal.role.value,
-            action=action.value,
-            household_id=household_id,
-            shelter_id=shelter_id,
-            detail=detail,
-        )
-    )
+    who, role = principal.token_id, principal.role.value
+    _add(session, who, role, action, household_id, shelter_id, detail)
 
 
 # Who a request without a token is, in the audit log (a public 安否 inquiry).
@@ -49,11 +40,25 @@ def record_public(
     detail: str | None = None,
 ) -> None:
     """An entry for something done without a token (a public 安否 inquiry)."""
+    _add(session, PUBLIC, PUBLIC, action, household_id, shelter_id, detail)
+
+
+def _add(
+    session: Session,
+    token_id: str,
+    role: str,
+    action: Action,
+    household_id: str | None,
+    shelter_id: str | None,
+    detail: str | None,
+) -> None:
+    """The one audit line: who (a token and its role), what, about whom and where; added
+    to the caller's transaction, so it is stored exactly when what it records is."""
     session.add(
         AuditEntry(
             at=utcnow(),
-            token_id=PUBLIC,
-            role=PUBLIC,
+            token_id=token_id,
+            role=role,
             action=action.value,
             household_id=household_id,
             shelter_id=shelter_id,

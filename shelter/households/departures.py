@@ -5,8 +5,6 @@ For staff of that shelter and hq, audited like the roster (it names people).
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,16 +13,15 @@ from sqlmodel import Session, col, or_, select
 from shelter.auth import service as auth
 from shelter.events.timeline import Effect
 from shelter.households.roster import (
-    NO_NAME,
+    csv_text,
     ensure_may_list,
     japan_time,
-    need_names,
+    per_member,
     record_listing,
 )
-from shelter.households.schemas import Departure, Departures, MemberPublic
+from shelter.households.schemas import Departure, Departures
 from shelter.households.service import public
 from shelter.tables import Event, Household, Member
-from shelter.text import spreadsheet_cell
 from shelter.writes.path import Change, done
 
 JAPAN = ZoneInfo("Asia/Tokyo")
@@ -132,33 +129,18 @@ def to_csv(data: Departures, lang: str = "ja") -> str:
     """One row per member of each departure (no names: one row), UTF-8 with BOM for Excel;
     Japanese headers, kinds and need names by default, English with ``lang="en"``, the
     same rules as the roster CSV (``roster.to_csv``)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
     english = lang == "en"
-    writer.writerow(DEPARTURES_CSV_COLUMNS if english else DEPARTURES_CSV_COLUMNS_JA)
-    erased_label, walk_in_label = NO_NAME["en" if english else "ja"]
-    for entry in data.entries:
-        rows: list[MemberPublic | None] = list(entry.members) or [None]
-        for index, member in enumerate(rows, start=1):
-            nobody = erased_label if entry.erased else walk_in_label
-            writer.writerow(
-                [
-                    spreadsheet_cell(v)
-                    for v in (
-                        japan_time(entry.at),
-                        entry.kind if english else KIND_NAMES_JA[entry.kind],
-                        entry.to_shelter_id,
-                        entry.people,
-                        entry.household_id,
-                        entry.size,
-                        index if member else "",
-                        member.name if member else nobody,
-                        member.name_kana if member else "",
-                        member.birth_year if member else "",
-                        member.sex if member else "",
-                        need_names(member.needs, lang) if member else "",
-                    )
-                ]
-            )
-    return out.getvalue()
+    rows = (
+        (
+            japan_time(entry.at),
+            entry.kind if english else KIND_NAMES_JA[entry.kind],
+            entry.to_shelter_id,
+            entry.people,
+            entry.household_id,
+            entry.size,
+            *member,
+        )
+        for entry in data.entries
+        for member in per_member(entry.members, erased=entry.erased, lang=lang)
+    )
+    return csv_text(DEPARTURES_CSV_COLUMNS if english else DEPARTURES_CSV_COLUMNS_JA, rows)

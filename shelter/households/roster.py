@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -140,39 +141,56 @@ def need_names(needs: list[str], lang: str) -> str:
     return "・".join(NEED_NAMES_JA.get(n, n) for n in needs)
 
 
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A list of people as a spreadsheet opens it: UTF-8 with BOM (Excel), CRLF, every cell
+    made safe to open (``text.spreadsheet_cell``). The roster's and departures' one writer."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([spreadsheet_cell(value) for value in row])
+    return out.getvalue()
+
+
+def per_member(
+    members: Sequence[MemberPublic], *, erased: bool, lang: str
+) -> Iterator[tuple[object, ...]]:
+    """A household's member columns, one row per member (number, name, kana, year of birth,
+    sex, needs); a household with no names (a walk-in group, an erased record) one row."""
+    if not members:
+        erased_label, walk_in_label = NO_NAME["en" if lang == "en" else "ja"]
+        yield ("", erased_label if erased else walk_in_label, "", "", "", "")
+        return
+    for index, member in enumerate(members, start=1):
+        yield (
+            index,
+            member.name,
+            member.name_kana,
+            member.birth_year,
+            member.sex,
+            need_names(member.needs, lang),
+        )
+
+
 def to_csv(data: Roster, lang: str = "ja") -> str:
     """One row per member (walk-in groups: one row), in UTF-8 with BOM so Excel reads it.
 
     Japanese headers and need names by default, English (codes) with ``lang="en"``; times
     in Japan time with the offset.
     """
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ROSTER_CSV_COLUMNS if lang == "en" else ROSTER_CSV_COLUMNS_JA)
-    erased_label, walk_in_label = NO_NAME["en" if lang == "en" else "ja"]
-    for entry in data.entries:
-        rows: list[MemberPublic | None] = list(entry.members) or [None]
-        for index, member in enumerate(rows, start=1):
-            nobody = erased_label if entry.erased else walk_in_label
-            writer.writerow(
-                [
-                    spreadsheet_cell(v)
-                    for v in (
-                        entry.household_id,
-                        entry.present,
-                        entry.size,
-                        japan_time(entry.since),
-                        index if member else "",
-                        member.name if member else nobody,
-                        member.name_kana if member else "",
-                        member.birth_year if member else "",
-                        member.sex if member else "",
-                        need_names(member.needs, lang) if member else "",
-                        entry.pets,
-                        entry.language,
-                        entry.phone,
-                    )
-                ]
-            )
-    return out.getvalue()
+    rows = (
+        (
+            entry.household_id,
+            entry.present,
+            entry.size,
+            japan_time(entry.since),
+            *member,
+            entry.pets,
+            entry.language,
+            entry.phone,
+        )
+        for entry in data.entries
+        for member in per_member(entry.members, erased=entry.erased, lang=lang)
+    )
+    return csv_text(ROSTER_CSV_COLUMNS if lang == "en" else ROSTER_CSV_COLUMNS_JA, rows)
