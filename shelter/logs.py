@@ -90,6 +90,11 @@ def queued_stderr() -> logging.Handler:
     Built by dictConfig in each worker process (uvicorn configures logging there), so each
     process has its own thread; anything still queued is written at exit.
     """
+    # What a record would gather and no line of ours shows (the lines name no file, line,
+    # thread or process): the logging HOWTO's "Optimization" switches, for a record made
+    # on the event loop for every request.
+    logging._srcfile = None  # no stack walk to find the caller
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     stream: logging.StreamHandler[TextIO] = logging.StreamHandler(sys.stderr)
     stream.setFormatter(JsonFormatter(FORMAT, rename_fields=RENAMED))
