@@ -24,9 +24,10 @@ from shelter.auth import service as auth
 from shelter.config import Settings
 from shelter.db import utcnow
 from shelter.errors import Conflict, Invalid, NotFound, UnknownPass
-from shelter.events import counts, timeline
+from shelter.events import counts, pending, timeline
 from shelter.events import statements as sql
 from shelter.events.counts import HouseholdState, Row
+from shelter.events.pending import Pending
 from shelter.events.schemas import EventIn, EventResult, Kind, Stay
 from shelter.events.timeline import INSIDE, Effect, Presence, Step
 from shelter.occupancy import service as occupancy
@@ -128,8 +129,9 @@ def counted_scan(
     )
 
 
-def _shelter_row(conn: Connection, shelter_id: str) -> Row:
-    row = occupancy.shelter_row(conn, shelter_id)
+def _shelter_row(conn: Connection, shelter_id: str, held: Pending | None = None) -> Row:
+    """A shelter's status columns, as this group's held check-ins left them."""
+    row = held.shelter(conn, shelter_id) if held else occupancy.shelter_row(conn, shelter_id)
     if row is None:
         raise NotFound(f"No shelter with id {shelter_id!r}.")
     return row
@@ -140,18 +142,19 @@ def _ensure_shelter(conn: Connection, shelter_id: str) -> None:
         raise NotFound(f"No shelter with id {shelter_id!r}.")
 
 
-def _pass_holder(conn: Connection, code: str | None) -> HouseholdState:
-    """The household a pass checks in, following a merged record to the kept one."""
+def _pass_holder(conn: Connection, code: str | None, held: Pending | None) -> HouseholdState:
+    """The household a pass checks in, following a merged record to the kept one (as this
+    group's held check-ins left it)."""
     sqlite = conn.dialect.name == "sqlite"
     by_pass = sql.HOUSEHOLD_BY_PASS if sqlite else sql.HOUSEHOLD_BY_PASS_LOCKED
     row = driver.one(conn, by_pass, {"code": code}) if code else None
     if row is None:
         raise UnknownPass()
     if row.merged_into is not None:  # the pass of a record merged into another
-        kept = counts.household_by_id(conn, row.merged_into)
+        kept = counts.household_by_id(conn, row.merged_into, held=held)
         assert kept is not None  # merged_into is a foreign key
         return kept
-    return HouseholdState.of(row)
+    return (held and held.household(row.id)) or HouseholdState.of(row)
 
 
 def shelters_named(session: Session, data: EventIn) -> list[str | None]:
@@ -167,13 +170,13 @@ def shelters_named(session: Session, data: EventIn) -> list[str | None]:
 
 
 def _household_for(
-    conn: Connection, data: EventIn, principal: auth.Principal
+    conn: Connection, data: EventIn, principal: auth.Principal, held: Pending | None
 ) -> tuple[HouseholdState, int | None]:
     """The household an event is about (made, for a walk-in), and the headcount to log."""
     if data.pass_code is not None:
-        household = _pass_holder(conn, passes.normalize(data.pass_code))
+        household = _pass_holder(conn, passes.normalize(data.pass_code), held)
         size, headcount = counted_scan(household, data.kind, data.headcount)
-        counts.set_size(conn, household, size)
+        counts.set_size(conn, household, size, held=held)
         return household, headcount
     if data.kind is Kind.check_out:
         raise Invalid(
@@ -216,14 +219,26 @@ def _demand(household: HouseholdState, shelter_id: str, people: int, stay: str) 
 
 
 def _alternatives(
-    conn: Connection, settings: Settings, *, kind: str, shelter: Row, demand: Demand
+    conn: Connection,
+    settings: Settings,
+    *,
+    kind: str,
+    shelter: Row,
+    demand: Demand,
+    held: Pending | None = None,
 ) -> list[ShelterStatus]:
     """Where else to go, offered with a check-in to a shelter with no room for the household
     (``occupancy.lacks``: the shelter, or the kind of space it needs, is full or closed)."""
     if kind != Kind.check_in.value or not occupancy.lacks(shelter, settings, demand):
         return []
+    if held is not None and held.frees_room(besides=shelter.id):
+        held.flush(conn)  # a shelter the database shows as full may have room by now
     return occupancy.alternatives(
-        conn, settings, near=shelter, demand=occupancy.wanted(shelter, settings, demand)
+        conn,
+        settings,
+        near=shelter,
+        demand=occupancy.wanted(shelter, settings, demand),
+        current=held.current if held is not None else None,
     )
 
 
@@ -234,16 +249,19 @@ def _spaces_full(settings: Settings, *, kind: str, shelter: Row, demand: Demand)
     return occupancy.full_kinds(shelter, settings, demand)
 
 
-def _replay(conn: Connection, settings: Settings, event_id: str, digest: str) -> Applied:
+def _replay(
+    conn: Connection, settings: Settings, event_id: str, digest: str, held: Pending | None
+) -> Applied:
     existing = conn.execute(sql.EVENT_BY_ID, {"id": event_id}).one()
     if existing.request_hash != digest:
         raise Conflict(
             f"event_id {existing.event_id} was already used for a different event; "
             "give each new event a new id."
         )
-    household = counts.household_by_id(conn, existing.household_id, lock=False)  # read only
+    # Read only: not locked.
+    household = counts.household_by_id(conn, existing.household_id, lock=False, held=held)
     assert household is not None  # events.household_id is a foreign key
-    shelter = _shelter_row(conn, existing.shelter_id)
+    shelter = _shelter_row(conn, existing.shelter_id, held)
     people = existing.headcount or household.size
     demand = _demand(household, existing.shelter_id, people, existing.stay)
     return Applied(
@@ -257,7 +275,7 @@ def _replay(conn: Connection, settings: Settings, event_id: str, digest: str) ->
         stay=existing.stay,
         spaces_full=_spaces_full(settings, kind=existing.kind, shelter=shelter, demand=demand),
         alternatives=_alternatives(
-            conn, settings, kind=existing.kind, shelter=shelter, demand=demand
+            conn, settings, kind=existing.kind, shelter=shelter, demand=demand, held=held
         ),
         replay=True,
         touched=[],
@@ -287,15 +305,20 @@ def apply_event(
     """
     auth.authorize(principal, auth.Act.check_in, shelter_id=data.shelter_id)
     conn = session.connection()
+    held = pending.of(session)  # set when this check-in may hold writes to the group's end
     digest = request_hash(data)
     event_id = str(data.event_id)
     if driver.one(conn, sql.EVENT_SEEN, {"id": event_id}) is not None:
-        return _replay(conn, settings, event_id, digest)
+        return _replay(conn, settings, event_id, digest, held)
 
     now = utcnow()
-    _ensure_shelter(conn, data.shelter_id)  # unknown shelter: 404 before anything is written
+    # An unknown shelter: 404 before anything is written.
+    if held is not None:
+        _shelter_row(conn, data.shelter_id, held)  # read once a group, kept for the room check
+    else:
+        _ensure_shelter(conn, data.shelter_id)
     occurred_at = _when(data, settings, now)
-    household, headcount = _household_for(conn, data, principal)
+    household, headcount = _household_for(conn, data, principal, held)
     stay = data.stay.value if data.stay is not None else household.default_stay
     step = Step(data.kind.value, data.shelter_id, headcount, occurred_at, event_id, stay)
     before = household.presence
@@ -310,7 +333,7 @@ def apply_event(
     over_capacity, spaces_full, alternatives = False, [], []
     if data.kind is Kind.check_in:
         # Room is a check-in's question: the shelter as this event left it.
-        shelter = _shelter_row(conn, data.shelter_id)
+        shelter = _shelter_row(conn, data.shelter_id, held)
         demand = _demand(household, data.shelter_id, headcount or household.size, stay)
         # People outside never make a shelter full: only a household inside can be over.
         over_capacity = (
@@ -321,7 +344,7 @@ def apply_event(
         )
         spaces_full = _spaces_full(settings, kind=data.kind.value, shelter=shelter, demand=demand)
         alternatives = _alternatives(
-            conn, settings, kind=data.kind.value, shelter=shelter, demand=demand
+            conn, settings, kind=data.kind.value, shelter=shelter, demand=demand, held=held
         )
     seq = driver.inserted_key(
         conn,
@@ -343,7 +366,7 @@ def apply_event(
             "stay": stay,
         },
     )
-    counts.log_changes(conn, deltas, at=occurred_at, event_seq=seq)
+    counts.log_changes(conn, deltas, at=occurred_at, event_seq=seq, held=held)
     return Applied(
         event_id=event_id,
         shelter_id=data.shelter_id,

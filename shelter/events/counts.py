@@ -21,8 +21,9 @@ from sqlmodel import Session
 
 from shelter import driver
 from shelter.db import utcnow
+from shelter.events import pending, timeline
 from shelter.events import statements as sql
-from shelter.events import timeline
+from shelter.events.pending import Pending
 from shelter.events.timeline import INSIDE, ZERO, Load, Presence, Profile, Step
 from shelter.tables import Origin
 from shelter.writes import locks
@@ -92,10 +93,12 @@ def footprint(presence: Presence, profile: Profile) -> Footprint:
 
 
 def household_by_id(
-    conn: Connection, household_id: str, *, lock: bool = True
+    conn: Connection, household_id: str, *, lock: bool = True, held: Pending | None = None
 ) -> HouseholdState | None:
     """A household's row, locked for this transaction on PostgreSQL unless only read (SQLite
-    has one writer)."""
+    has one writer); one this group's check-ins changed is as they left it (already locked)."""
+    if held is not None and (state := held.household(household_id)) is not None:
+        return state
     locked = lock and conn.dialect.name != "sqlite"
     query = sql.HOUSEHOLD_BY_ID_LOCKED if locked else sql.HOUSEHOLD_BY_ID
     row = driver.one(conn, query, {"id": household_id})
@@ -114,9 +117,14 @@ def history(conn: Connection, household: HouseholdState) -> list[Step]:
     return [Step(*row) for row in driver.every(conn, query, {"id": household.id})]
 
 
-def set_size(conn: Connection, household: HouseholdState, size: int) -> None:
+def set_size(
+    conn: Connection, household: HouseholdState, size: int, *, held: Pending | None = None
+) -> None:
     if size != household.size:
-        driver.run(conn, sql.SET_SIZE, {"hid": household.id, "size": size})
+        if held is not None:
+            held.resize(household, size)
+        else:
+            driver.run(conn, sql.SET_SIZE, {"hid": household.id, "size": size})
         household.size = size
 
 
@@ -145,21 +153,26 @@ def move(
     # Both ends of a move are locked together, in the one order (locks.py).
     locks.take(session, changed)
     conn = session.connection()
+    held = pending.of(session)  # a check-in holds these writes to the group's end
     for shelter_id, delta in changed.items():
-        # One atomic UPDATE: concurrent writers (several workers) never lose a count.
-        driver.run(conn, sql.MOVE_COUNT, {"sid": shelter_id, **_columns(delta), "now": now})
+        if held is not None:
+            held.count(shelter_id, delta, now=now)
+        else:
+            # One atomic UPDATE: concurrent writers (several workers) never lose a count.
+            params = {"sid": shelter_id, **_columns(delta), "moves": 1, "now": now}
+            driver.run(conn, sql.MOVE_COUNT, params)
     if after != household.presence:
-        driver.run(
-            conn,
-            sql.SET_PRESENCE,
-            {
-                "hid": household.id,
-                "shelter_id": after.shelter_id,
-                "present": after.people,
-                "since": after.since,
-                "present_stay": after.stay if after.shelter_id is not None else None,
-            },
-        )
+        presence = {
+            "hid": household.id,
+            "shelter_id": after.shelter_id,
+            "present": after.people,
+            "since": after.since,
+            "present_stay": after.stay if after.shelter_id is not None else None,
+        }
+        if held is not None:
+            held.place(household, presence)
+        else:
+            driver.run(conn, sql.SET_PRESENCE, presence)
         household.shelter_id = after.shelter_id
         household.present, household.since = after.people, after.since
         household.stay = after.stay if after.shelter_id is not None else None
@@ -177,17 +190,22 @@ def _columns(delta: Load) -> dict[str, int]:
 
 
 def log_changes(
-    conn: Connection, deltas: dict[str, Load], *, at: datetime, event_seq: int | None
+    conn: Connection,
+    deltas: dict[str, Load],
+    *,
+    at: datetime,
+    event_seq: int | None,
+    held: Pending | None = None,
 ) -> None:
     """Write count changes down (``event_seq`` None: a correction or merge, not an event)."""
-    driver.run_many(
-        conn,
-        sql.INSERT_CHANGE,
-        [
-            {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": at}
-            for sid, delta in deltas.items()
-        ],
-    )
+    rows = [
+        {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": at}
+        for sid, delta in deltas.items()
+    ]
+    if held is not None:
+        held.log(rows)
+    else:
+        driver.run_many(conn, sql.INSERT_CHANGE, rows)
 
 
 def settle(

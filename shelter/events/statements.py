@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as select_rows
 
 from shelter.driver import Prepared
@@ -77,6 +77,8 @@ EVENT_BY_ID = select_rows(
     _E.c.headcount,
     _E.c.stay,
 ).where(_E.c.event_id == bindparam("id"))
+# Moves a shelter's counts by a change, the version up by one per move: a group's held
+# moves of one shelter go as one update (events/pending.py), as if each had gone alone.
 MOVE_COUNT = Prepared(
     update(_S)
     .where(_S.c.id == bindparam("sid"))
@@ -85,7 +87,7 @@ MOVE_COUNT = Prepared(
         accessible_occupancy=_S.c.accessible_occupancy + bindparam("accessible_delta"),
         pets_occupancy=_S.c.pets_occupancy + bindparam("pets_delta"),
         outside=_S.c.outside + bindparam("outside_delta"),
-        version=_S.c.version + literal_column("1"),
+        version=_S.c.version + bindparam("moves"),
         updated_at=bindparam("now"),
     )
 )

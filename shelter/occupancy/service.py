@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -392,10 +392,21 @@ def _nearest_first(
 
 
 def alternatives(
-    connection: Connection, settings: Settings, *, near: ShelterLike, demand: Demand
+    connection: Connection,
+    settings: Settings,
+    *,
+    near: ShelterLike,
+    demand: Demand,
+    current: Callable[[ShelterLike], ShelterLike] | None = None,
 ) -> list[ShelterStatus]:
-    """The nearest other open shelters with room for ``demand`` (``room_for``), nearest first."""
+    """The nearest other open shelters with room for ``demand`` (``room_for``), nearest first.
+
+    ``current`` gives a row as changes not yet written make it (``events/pending.py``); they
+    may fill a shelter, never empty one (the caller writes those first).
+    """
     rows: list[ShelterLike] = driver.every(connection, _MAYBE_ROOM, {"id": near.id})
+    if current is not None:
+        rows = [current(row) for row in rows]
     found = _nearest_first(rows, settings, lat=near.lat, lon=near.lon, demand=demand)
     return [status_of(s, settings) for s in found[: settings.alternatives]]
 

@@ -8,6 +8,8 @@ answer. ``WritePath.commit`` runs one or more works in one transaction:
 2. runs each work in its own savepoint, so a refusal undoes that work alone; a *checked*
    work (one that refuses only before its first write, such as a check-in) runs without
    one, and should it ever fail otherwise, the whole group is run again with savepoints;
+   such a work may hold some writes back to the group's end (``behind.py``), sent before
+   any other work runs and before step 3;
 3. folds the count changes into the touched shelters' forecast trends, then reads the
    statuses of the shelters the works touched (and those their answers show) once,
    inside the transaction: the states this commit makes true;
@@ -37,7 +39,7 @@ from shelter.db import Database
 from shelter.errors import ShelterError
 from shelter.occupancy import service as occupancy
 from shelter.occupancy.schemas import ShelterStatus
-from shelter.writes import locks, notify
+from shelter.writes import behind, locks, notify
 
 log = logging.getLogger("shelter.writes")
 
@@ -181,14 +183,16 @@ def _changes(raw: Any) -> int:
 
 
 def _unisolated(session: Session, work: Callable[[Session], R], raw: Any) -> R | BaseException:
-    """Run a checked work straight in the transaction (see ``Job.checked``); ``raw`` is the
-    SQLite driver connection, to see that a refusal changed nothing."""
-    before = _changes(raw)
+    """Run a checked work straight in the transaction (see ``Job.checked``), where it may
+    hold writes back (``behind.py``); ``raw`` is the SQLite driver connection, to see that a
+    refusal changed nothing."""
+    before = (_changes(raw), behind.count(session))
     try:
-        return work(session)
+        with behind.Holding(session):
+            return work(session)
     except ShelterError as exc:
-        if _changes(raw) != before:  # it broke its promise: undo it the slow way
-            raise _Unchecked from exc
+        if (_changes(raw), behind.count(session)) != before:
+            raise _Unchecked from exc  # it broke its promise: undo it the slow way
         return exc  # refused before its first write: nothing to undo
     except OperationalError:
         raise  # the transaction itself is lost, as in ``isolated``
@@ -245,12 +249,13 @@ class WritePath:
                 named = [sid for job in jobs if job.shelters for sid in job.shelters(session)]
                 locks.take(session, named, up_front=True)
             raw = session.connection().connection.driver_connection if self._db.is_sqlite else None
-            outcomes = [
-                _unisolated(session, job.work, raw)
-                if job.checked and not isolate
-                else isolated(session, job.work)
-                for job in jobs
-            ]
+            for job in jobs:
+                if job.checked and not isolate:
+                    outcomes.append(_unisolated(session, job.work, raw))
+                else:
+                    behind.flush(session)  # it reads and writes as if nothing were held
+                    outcomes.append(isolated(session, job.work))
+            behind.flush(session)
             changes = [c for c in outcomes if isinstance(c, Change)]
             touched = sorted(set().union(*(c.touched for c in changes)))
             shown = set(touched).union(*(c.shown for c in changes))

@@ -1,0 +1,135 @@
+"""The check-in path's held writes, and the reads they change (``writes/behind.py`` says why).
+
+A check-in run straight in the group's transaction writes its event at once (its id must
+be seen by a resend, its seq is what its count changes point at, and a walk-in's household
+must exist first), and holds back the rest: the shelters' count moves (summed per shelter,
+one update each at the end, its version risen by one per move as before), households'
+presence and size (the last wins), and the count-change rows. Until they are sent, the
+reads a later check-in of the same group makes go through here: a shelter's row is read
+once and the held moves added to it; a household changed in this group is the state held
+here, not its stale row. So every check-in sees exactly what it saw when each wrote at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from shelter import driver
+from shelter.events import statements as sql
+from shelter.events.timeline import Load
+from shelter.occupancy import service as occupancy
+from shelter.writes import behind
+
+if TYPE_CHECKING:
+    from shelter.events.counts import HouseholdState
+
+Row = Any
+
+
+@dataclass(slots=True)
+class _Moves:
+    load: Load
+    moves: int
+    at: datetime  # the latest move's time: the row's updated_at, as the last update set it
+
+
+class Pending:
+    def __init__(self) -> None:
+        self._moves: dict[str, _Moves] = {}
+        self._presence: dict[str, dict[str, Any]] = {}
+        self._sizes: dict[str, int] = {}
+        self._changes: list[dict[str, Any]] = []
+        self._households: dict[str, HouseholdState] = {}
+        self._rows: dict[str, Row | None] = {}  # shelter rows as read, before held moves
+
+    def __len__(self) -> int:
+        return len(self._moves) + len(self._presence) + len(self._sizes) + len(self._changes)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def count(self, shelter_id: str, delta: Load, *, now: datetime) -> None:
+        held = self._moves.get(shelter_id)
+        if held is None:
+            self._moves[shelter_id] = _Moves(delta, 1, now)
+        else:
+            held.load, held.moves, held.at = held.load + delta, held.moves + 1, now
+
+    def place(self, household: HouseholdState, params: dict[str, Any]) -> None:
+        self._presence[household.id] = params
+        self._households[household.id] = household
+
+    def resize(self, household: HouseholdState, size: int) -> None:
+        self._sizes[household.id] = size
+        self._households[household.id] = household
+
+    def log(self, rows: list[dict[str, Any]]) -> None:
+        self._changes.extend(rows)
+
+    def flush(self, conn: Connection) -> None:
+        driver.run_many(
+            conn, sql.SET_SIZE, [{"hid": hid, "size": size} for hid, size in self._sizes.items()]
+        )
+        driver.run_many(conn, sql.SET_PRESENCE, list(self._presence.values()))
+        driver.run_many(
+            conn,
+            sql.MOVE_COUNT,
+            [
+                {
+                    "sid": sid,
+                    "delta": held.load.occupancy,
+                    "accessible_delta": held.load.accessible,
+                    "pets_delta": held.load.pets,
+                    "outside_delta": held.load.outside,
+                    "moves": held.moves,
+                    "now": held.at,
+                }
+                for sid, held in sorted(self._moves.items())  # the one lock order (locks.py)
+            ],
+        )
+        driver.run_many(conn, sql.INSERT_CHANGE, self._changes)
+        self._moves, self._presence, self._sizes, self._changes = {}, {}, {}, []
+        self._households, self._rows = {}, {}
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def household(self, household_id: str) -> HouseholdState | None:
+        """A household this group changed, as it is now (its row is stale until the flush)."""
+        return self._households.get(household_id)
+
+    def shelter(self, conn: Connection, shelter_id: str) -> Row | None:
+        """A shelter's status columns as this group's moves left them (None: no such shelter)."""
+        if shelter_id not in self._rows:
+            self._rows[shelter_id] = occupancy.shelter_row(conn, shelter_id)
+        row = self._rows[shelter_id]
+        return self.current(row) if row is not None else None
+
+    def current(self, row: Row) -> Row:
+        """A shelter row read from the database, with this group's held moves added."""
+        held = self._moves.get(row.id)
+        if held is None:
+            return row
+        return row._replace(
+            occupancy=row.occupancy + held.load.occupancy,
+            accessible_occupancy=row.accessible_occupancy + held.load.accessible,
+            pets_occupancy=row.pets_occupancy + held.load.pets,
+            outside=row.outside + held.load.outside,
+            version=row.version + held.moves,
+            updated_at=held.at,
+        )
+
+    def frees_room(self, besides: str) -> bool:
+        """Do held moves empty places anywhere but ``besides``? Then a shelter the database
+        still shows as full may have room, and a search for alternatives must flush first."""
+        return any(held.load.occupancy < 0 for sid, held in self._moves.items() if sid != besides)
+
+
+def of(session: Session) -> Pending | None:
+    """The transaction's held check-in writes, when the work running may hold them."""
+    if not behind.may_hold(session):
+        return None
+    return behind.held(session, Pending, Pending)

@@ -1,0 +1,161 @@
+"""Check-ins that hold their count, presence and log writes to the group's end
+(``writes/behind.py``, ``events/pending.py``): every check-in of a group still sees the
+ones before it, other works see the database as if nothing waited, and what is stored is
+what writing each at once stores. On both databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from shelter.bootstrap import bootstrap
+from shelter.config import Settings
+from shelter.db import Database
+from shelter.events import rebuild, service
+from shelter.events.apply import Outcome
+from shelter.events.schemas import EventIn, Kind
+from shelter.writes.path import Change, Job, Unheard, WritePath, done
+
+ADMIN = "unit-test-admin-token-0123456789abcdef"
+
+
+@pytest.fixture
+def path(database_url: str) -> Iterator[tuple[WritePath, Database, Settings]]:
+    settings = Settings(database_url=database_url, admin_token=ADMIN)
+    database = Database(settings.database_url)
+    bootstrap(database, settings)  # the five seeded shelters, S01 to S05
+    yield WritePath(database, settings, Unheard()), database, settings
+    database.dispose()
+
+
+def event(
+    shelter_id: str, kind: Kind, *, code: str | None = None, people: int | None = None
+) -> EventIn:
+    return EventIn(
+        event_id=uuid.uuid4(), shelter_id=shelter_id, kind=kind, pass_code=code, headcount=people
+    )
+
+
+def scan(settings: Settings, data: EventIn) -> Job[Outcome]:
+    return service.check_in(settings, data=data, token=ADMIN)
+
+
+def sql(database: Database, statement: str, **params: Any) -> Any:
+    with database.engine.begin() as conn:
+        result = conn.execute(text(statement), params)
+        return result.all() if result.returns_rows else None
+
+
+def counts(database: Database, shelter_id: str) -> tuple[int, int]:
+    [(occupancy, version)] = sql(
+        database, "SELECT occupancy, version FROM shelters WHERE id = :id", id=shelter_id
+    )
+    return int(occupancy), int(version)
+
+
+def walk_ins(writes: WritePath, settings: Settings, shelter_id: str, *sizes: int) -> list[str]:
+    """Households checked in at ``shelter_id``, one group each: their pass codes."""
+    return [
+        writes.commit([scan(settings, event(shelter_id, Kind.check_in, people=size))])[0]
+        .unwrap()
+        .result.pass_code
+        for size in sizes
+    ]
+
+
+def agrees_with_the_log(database: Database) -> bool:
+    with database.reader() as session:
+        return rebuild.rebuild(session) == rebuild.live_counts(session)
+
+
+def test_a_group_sees_its_own_check_ins_and_stores_what_one_at_a_time_would(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    writes, database, settings = path
+    first, second = walk_ins(writes, settings, "S01", 2, 3)
+    sql(database, "UPDATE shelters SET capacity = 4 WHERE id = 'S02'")
+    before_s01, before_s02 = counts(database, "S01"), counts(database, "S02")
+    moved_in = event("S02", Kind.check_in, code=first)
+    seen: list[int] = []
+
+    def reads_the_database(session: Session) -> Change[None]:
+        # Another kind of work between check-ins reads rows as if nothing were held.
+        [(occupancy,)] = session.connection().execute(
+            text("SELECT occupancy FROM shelters WHERE id = 'S02'")
+        )
+        seen.append(int(occupancy))
+        return done(None)
+
+    results = writes.commit(
+        [
+            scan(settings, event("S01", Kind.check_out, code=first)),
+            scan(settings, moved_in),
+            Job(reads_the_database),
+            scan(settings, moved_in),  # the same event again, in the same group
+            scan(settings, event("S02", Kind.check_in, code=second)),  # moves, and overfills
+        ]
+    )
+    out, into, _, again, over = (result.unwrap() for result in results[:2] + results[2:])
+    assert (out.result.effect.value, into.result.effect.value) == ("checked_out", "checked_in")
+    assert seen == [before_s02[0] + 2]
+    assert again.replay and again.result.effect == into.result.effect
+    # The household moved from S01 found S02 as the check-in before it left it: 2 of 4.
+    assert over.result.effect.value == "moved" and over.result.over_capacity
+    assert "S02" not in {status.id for status in over.result.alternatives}
+    assert over.result.shelter.occupancy == 5
+    # Stored: each shelter's version up by one per move, as one at a time would leave it.
+    assert counts(database, "S01") == (before_s01[0] - 5, before_s01[1] + 2)
+    assert counts(database, "S02") == (before_s02[0] + 5, before_s02[1] + 2)
+    [(stored,)] = sql(database, "SELECT count(*) FROM events")
+    assert stored == 2 + 3
+    assert agrees_with_the_log(database)
+
+
+def test_a_place_emptied_earlier_in_the_group_is_offered_as_an_alternative(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    """The database still shows a shelter full that a held check-out just emptied: the
+    search for alternatives sees it free."""
+    writes, database, settings = path
+    [leaving] = walk_ins(writes, settings, "S01", 2)
+    walk_ins(writes, settings, "S02", 1)
+    sql(database, "UPDATE shelters SET open = false WHERE id IN ('S03', 'S04', 'S05')")
+    sql(database, "UPDATE shelters SET capacity = occupancy WHERE id IN ('S01', 'S02')")
+    results = writes.commit(
+        [
+            scan(settings, event("S01", Kind.check_out, code=leaving)),
+            scan(settings, event("S02", Kind.check_in, people=1)),
+        ]
+    )
+    arrival = results[1].unwrap().result
+    assert arrival.over_capacity
+    assert [status.id for status in arrival.alternatives] == ["S01"]
+    assert agrees_with_the_log(database)
+
+
+def test_a_refused_check_in_in_the_middle_of_a_group_leaves_the_others_held_and_stored(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    writes, database, settings = path
+    before = counts(database, "S03")
+    results = writes.commit(
+        [
+            scan(settings, event("S03", Kind.check_in, people=2)),
+            scan(settings, event("S03", Kind.check_in, code="Z" * 20)),  # unknown pass
+            scan(settings, event("NOPE", Kind.check_in, people=1)),  # unknown shelter
+            scan(settings, event("S03", Kind.check_in, people=1)),
+        ]
+    )
+    assert [type(result.error).__name__ for result in results] == [
+        "NoneType",
+        "UnknownPass",
+        "NotFound",
+        "NoneType",
+    ]
+    assert counts(database, "S03") == (before[0] + 3, before[1] + 2)
+    assert agrees_with_the_log(database)
