@@ -156,6 +156,27 @@ def run_many(conn: Connection, statement: Prepared, rows: Sequence[Params]) -> N
         _driver(conn).cursor().executemany(compiled.sql, converted)
 
 
+def inserted_keys(conn: Connection, statement: Prepared, rows: Sequence[Params]) -> list[int]:
+    """Insert rows; their new integer keys, in order (``statement`` returns it on PostgreSQL).
+
+    PostgreSQL gets them all in one pipeline; SQLite, with no round trip to save and no
+    rows from ``executemany``, one ``execute`` each."""
+    if not rows:
+        return []
+    compiled = statement.compiled(conn)
+    converted = [_params(compiled, row) for row in rows]
+    if conn.dialect.name == "sqlite":
+        raw = _driver(conn)
+        return [int(raw.execute(compiled.sql, row).lastrowid) for row in converted]
+    cursor = _driver(conn).cursor()
+    cursor.executemany(compiled.sql, converted, returning=True)
+    keys = []
+    while True:
+        keys.append(int(cursor.fetchone()[0]))
+        if not cursor.nextset():
+            return keys
+
+
 def inserted_key(conn: Connection, statement: Prepared, params: Params) -> int:
     """Insert one row; its new integer key (``statement`` returns it on PostgreSQL)."""
     compiled = statement.compiled(conn)

@@ -186,24 +186,24 @@ def _household_for(
     if data.headcount is None:
         raise Invalid("A walk-in without a pass needs a headcount.")
     walk_in = HouseholdState(uuid.uuid4().hex, passes.new_code(), data.headcount, None, 0, None)
-    driver.run(
-        conn,
-        sql.INSERT_HOUSEHOLD,
-        {
-            "id": walk_in.id,
-            "pass_code": walk_in.pass_code,
-            "anonymous": True,
-            "size": walk_in.size,
-            "pets": 0,
-            "accessible": 0,
-            "consent_safety_info": False,
-            "origin": Origin.walk_in.value,
-            "created_by": principal.token_id,
-            "created_at": utcnow(),
-            "merged_records": 0,
-            "present": 0,
-        },
-    )
+    row = {
+        "id": walk_in.id,
+        "pass_code": walk_in.pass_code,
+        "anonymous": True,
+        "size": walk_in.size,
+        "pets": 0,
+        "accessible": 0,
+        "consent_safety_info": False,
+        "origin": Origin.walk_in.value,
+        "created_by": principal.token_id,
+        "created_at": utcnow(),
+        "merged_records": 0,
+        "present": 0,
+    }
+    if held is not None:
+        held.create(walk_in, row)
+    else:
+        driver.run(conn, sql.INSERT_HOUSEHOLD, row)
     return walk_in, data.headcount
 
 
@@ -308,6 +308,9 @@ def apply_event(
     held = pending.of(session)  # set when this check-in may hold writes to the group's end
     digest = request_hash(data)
     event_id = str(data.event_id)
+    if held is not None and held.has_event(event_id):
+        held.flush(conn)  # sent twice in one group: the second answers from the stored first
+        return _replay(conn, settings, event_id, digest, held)
     if driver.one(conn, sql.EVENT_SEEN, {"id": event_id}) is not None:
         return _replay(conn, settings, event_id, digest, held)
 
@@ -323,7 +326,7 @@ def apply_event(
     step = Step(data.kind.value, data.shelter_id, headcount, occurred_at, event_id, stay)
     before = household.presence
     # A household made by this very event (a walk-in) has no history to read.
-    steps = counts.history(conn, household) if data.pass_code is not None else []
+    steps = counts.history(conn, household, held=held) if data.pass_code is not None else []
     after, effect, people = timeline.insert(steps, step, size=household.size)
     if after == before:
         # Slotted into the past, it changed nothing that holds now (a later event decides).
@@ -346,27 +349,27 @@ def apply_event(
         alternatives = _alternatives(
             conn, settings, kind=data.kind.value, shelter=shelter, demand=demand, held=held
         )
-    seq = driver.inserted_key(
-        conn,
-        sql.INSERT_EVENT,
-        {
-            "event_id": event_id,
-            "request_hash": digest,
-            "shelter_id": data.shelter_id,
-            "household_id": household.id,
-            "kind": data.kind.value,
-            "headcount": headcount,
-            "occurred_at": occurred_at,
-            "received_at": now,
-            "effect": effect.value,
-            "people": people,
-            "moved_from": before.shelter_id if effect is Effect.moved else None,
-            "over_capacity": over_capacity,
-            "token_id": principal.token_id,
-            "stay": stay,
-        },
-    )
-    counts.log_changes(conn, deltas, at=occurred_at, event_seq=seq, held=held)
+    row = {
+        "event_id": event_id,
+        "request_hash": digest,
+        "shelter_id": data.shelter_id,
+        "household_id": household.id,
+        "kind": data.kind.value,
+        "headcount": headcount,
+        "occurred_at": occurred_at,
+        "received_at": now,
+        "effect": effect.value,
+        "people": people,
+        "moved_from": before.shelter_id if effect is Effect.moved else None,
+        "over_capacity": over_capacity,
+        "token_id": principal.token_id,
+        "stay": stay,
+    }
+    if held is not None:
+        held.record(row, step, changes=counts.change_rows(deltas, at=occurred_at))
+    else:
+        seq = driver.inserted_key(conn, sql.INSERT_EVENT, row)
+        counts.log_changes(conn, deltas, at=occurred_at, event_seq=seq)
     return Applied(
         event_id=event_id,
         shelter_id=data.shelter_id,

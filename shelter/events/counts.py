@@ -112,9 +112,13 @@ def locked_by_id(session: Session, household_id: str) -> HouseholdState:
     return household
 
 
-def history(conn: Connection, household: HouseholdState) -> list[Step]:
+def history(
+    conn: Connection, household: HouseholdState, *, held: Pending | None = None
+) -> list[Step]:
+    """Its events (and those of records merged into it), with this group's held ones."""
     query = sql.MERGED_HISTORY if household.merged_records else sql.HISTORY
-    return [Step(*row) for row in driver.every(conn, query, {"id": household.id})]
+    steps = [Step(*row) for row in driver.every(conn, query, {"id": household.id})]
+    return steps + held.steps(household.id) if held is not None else steps
 
 
 def set_size(
@@ -189,23 +193,22 @@ def _columns(delta: Load) -> dict[str, int]:
     }
 
 
-def log_changes(
-    conn: Connection,
-    deltas: dict[str, Load],
-    *,
-    at: datetime,
-    event_seq: int | None,
-    held: Pending | None = None,
-) -> None:
-    """Write count changes down (``event_seq`` None: a correction or merge, not an event)."""
-    rows = [
+def change_rows(
+    deltas: dict[str, Load], *, at: datetime, event_seq: int | None = None
+) -> list[dict[str, Any]]:
+    """Count changes as rows of count_changes (``event_seq`` None: a correction or merge,
+    or an event whose seq is known only once it is stored)."""
+    return [
         {"event_seq": event_seq, "shelter_id": sid, **_columns(delta), "occurred_at": at}
         for sid, delta in deltas.items()
     ]
-    if held is not None:
-        held.log(rows)
-    else:
-        driver.run_many(conn, sql.INSERT_CHANGE, rows)
+
+
+def log_changes(
+    conn: Connection, deltas: dict[str, Load], *, at: datetime, event_seq: int | None
+) -> None:
+    """Write count changes down (``event_seq`` None: a correction or merge, not an event)."""
+    driver.run_many(conn, sql.INSERT_CHANGE, change_rows(deltas, at=at, event_seq=event_seq))
 
 
 def settle(

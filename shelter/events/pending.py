@@ -1,13 +1,14 @@
 """The check-in path's held writes, and the reads they change (``writes/behind.py`` says why).
 
-A check-in run straight in the group's transaction writes its event at once (its id must
-be seen by a resend, its seq is what its count changes point at, and a walk-in's household
-must exist first), and holds back the rest: the shelters' count moves (summed per shelter,
-one update each at the end, its version risen by one per move as before), households'
-presence and size (the last wins), and the count-change rows. Until they are sent, the
-reads a later check-in of the same group makes go through here: a shelter's row is read
-once and the held moves added to it; a household changed in this group is the state held
-here, not its stale row. So every check-in sees exactly what it saw when each wrote at once.
+A check-in run straight in the group's transaction holds back all it writes: a walk-in's
+new household, the event (its seq, which its count changes point at, comes when it is
+stored), the shelters' count moves (summed per shelter, one update each at the end, the
+version up by one per move as before), households' presence and size (the last wins), and
+the count-change rows. Until they are sent, the reads a later check-in of the same group
+makes go through here: an event id already held is a resend (sent, then answered as any
+replay); a household's history has its held events; a shelter's row is read once and the
+held moves added to it; a household changed in this group is the state held here, not its
+stale row. So every check-in sees exactly what it saw when each wrote at once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlmodel import Session
 
 from shelter import driver
 from shelter.events import statements as sql
-from shelter.events.timeline import Load
+from shelter.events.timeline import Load, Step
 from shelter.occupancy import service as occupancy
 from shelter.writes import behind
 
@@ -38,17 +39,31 @@ class _Moves:
     at: datetime  # the latest move's time: the row's updated_at, as the last update set it
 
 
+@dataclass(slots=True)
+class _Event:
+    row: dict[str, Any]
+    changes: list[dict[str, Any]]  # its count changes, to point at its seq once stored
+
+
 class Pending:
     def __init__(self) -> None:
+        self._created: list[dict[str, Any]] = []  # walk-ins' new households
+        self._events: dict[str, _Event] = {}  # by event_id, in the order they came
+        self._steps: dict[str, list[Step]] = {}  # the held events, by household
         self._moves: dict[str, _Moves] = {}
         self._presence: dict[str, dict[str, Any]] = {}
         self._sizes: dict[str, int] = {}
-        self._changes: list[dict[str, Any]] = []
         self._households: dict[str, HouseholdState] = {}
         self._rows: dict[str, Row | None] = {}  # shelter rows as read, before held moves
 
     def __len__(self) -> int:
-        return len(self._moves) + len(self._presence) + len(self._sizes) + len(self._changes)
+        return (
+            len(self._created)
+            + len(self._events)
+            + len(self._moves)
+            + len(self._presence)
+            + len(self._sizes)
+        )
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -67,14 +82,29 @@ class Pending:
         self._sizes[household.id] = size
         self._households[household.id] = household
 
-    def log(self, rows: list[dict[str, Any]]) -> None:
-        self._changes.extend(rows)
+    def create(self, household: HouseholdState, row: dict[str, Any]) -> None:
+        self._created.append(row)
+        self._households[household.id] = household
+
+    def record(self, row: dict[str, Any], step: Step, *, changes: list[dict[str, Any]]) -> None:
+        """An event, its step in its household's history, and its count changes."""
+        self._events[row["event_id"]] = _Event(row, changes)
+        self._steps.setdefault(row["household_id"], []).append(step)
 
     def flush(self, conn: Connection) -> None:
+        # In the order the foreign keys ask: households, their events, the events' changes.
+        driver.run_many(conn, sql.INSERT_HOUSEHOLD, self._created)
         driver.run_many(
             conn, sql.SET_SIZE, [{"hid": hid, "size": size} for hid, size in self._sizes.items()]
         )
         driver.run_many(conn, sql.SET_PRESENCE, list(self._presence.values()))
+        events = list(self._events.values())
+        seqs = driver.inserted_keys(conn, sql.INSERT_EVENT, [event.row for event in events])
+        changes = [
+            {**change, "event_seq": seq}
+            for event, seq in zip(events, seqs, strict=True)
+            for change in event.changes
+        ]
         driver.run_many(
             conn,
             sql.MOVE_COUNT,
@@ -91,11 +121,19 @@ class Pending:
                 for sid, held in sorted(self._moves.items())  # the one lock order (locks.py)
             ],
         )
-        driver.run_many(conn, sql.INSERT_CHANGE, self._changes)
-        self._moves, self._presence, self._sizes, self._changes = {}, {}, {}, []
+        driver.run_many(conn, sql.INSERT_CHANGE, changes)
+        self._created, self._events, self._steps = [], {}, {}
+        self._moves, self._presence, self._sizes = {}, {}, {}
         self._households, self._rows = {}, {}
 
     # -- reads ----------------------------------------------------------------------------
+
+    def has_event(self, event_id: str) -> bool:
+        return event_id in self._events
+
+    def steps(self, household_id: str) -> list[Step]:
+        """A household's held events, for its history."""
+        return self._steps.get(household_id, [])
 
     def household(self, household_id: str) -> HouseholdState | None:
         """A household this group changed, as it is now (its row is stale until the flush)."""

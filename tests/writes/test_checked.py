@@ -98,14 +98,14 @@ def test_a_check_in_that_fails_midway_is_undone_alone_and_the_group_still_commit
     that check-in half written: the group is run again with savepoints."""
     writes, database, settings = path
     poisoned = walk_in("S02", 5)
-    real_log = counts.log_changes
+    real_rows = counts.change_rows
 
-    def log_changes(conn: Any, deltas: Any, **kwargs: Any) -> None:
+    def change_rows(deltas: Any, **kwargs: Any) -> Any:
         if deltas and "S02" in deltas:
             raise RuntimeError("disk on fire")
-        real_log(conn, deltas, **kwargs)
+        return real_rows(deltas, **kwargs)
 
-    monkeypatch.setattr(counts, "log_changes", log_changes)
+    monkeypatch.setattr(counts, "change_rows", change_rows)
     results = writes.commit(
         [
             service.check_in(settings, data=walk_in("S01", 2), token=ADMIN),
