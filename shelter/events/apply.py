@@ -145,9 +145,12 @@ def _ensure_shelter(conn: Connection, shelter_id: str) -> None:
 def _pass_holder(conn: Connection, code: str | None, held: Pending | None) -> HouseholdState:
     """The household a pass checks in, following a merged record to the kept one (as this
     group's held check-ins left it)."""
-    sqlite = conn.dialect.name == "sqlite"
-    by_pass = sql.HOUSEHOLD_BY_PASS if sqlite else sql.HOUSEHOLD_BY_PASS_LOCKED
-    row = driver.one(conn, by_pass, {"code": code}) if code else None
+    if held is not None and code and held.looked_up(code):
+        row = held.by_pass(code)  # read (and locked) ahead for the group
+    else:
+        sqlite = conn.dialect.name == "sqlite"
+        by_pass = sql.HOUSEHOLD_BY_PASS if sqlite else sql.HOUSEHOLD_BY_PASS_LOCKED
+        row = driver.one(conn, by_pass, {"code": code}) if code else None
     if row is None:
         raise UnknownPass()
     if row.merged_into is not None:  # the pass of a record merged into another
@@ -157,16 +160,34 @@ def _pass_holder(conn: Connection, code: str | None, held: Pending | None) -> Ho
     return (held and held.household(row.id)) or HouseholdState.of(row)
 
 
-def shelters_named(session: Session, data: EventIn) -> list[str | None]:
-    """The shelters an event may change, read before any lock: where it happens, and where
-    its household is now (a move changes both). For the writer to lock them up front."""
-    named: list[str | None] = [data.shelter_id]
-    code = passes.normalize(data.pass_code) if data.pass_code else None
-    if code:
-        row = driver.one(session.connection(), sql.HOUSEHOLD_BY_PASS, {"code": code})
-        if row is not None:
-            named.append(row.shelter_id)
-    return named
+def look_ahead(session: Session, parts: list[list[EventIn]]) -> list[str | None]:
+    """The reads a group's events share, made once before any work (``Job.ahead``): the
+    households their passes name, those households' histories, and which event ids are
+    already stored. Kept for the group's check-ins (``pending.py``, until its first flush).
+
+    Returns the shelters to lock up front: where each event happens, and where its
+    household is now (a move changes both). On PostgreSQL the households are locked here,
+    in id order and before the shelters, the order a correction takes them in
+    (``writes/locks.py``), so another worker's check-in cannot slip a late event into a
+    history read here.
+    """
+    conn = session.connection()
+    group = [data for part in parts for data in part]
+    normal = (passes.normalize(data.pass_code) for data in group if data.pass_code)
+    codes = sorted({code for code in normal if code})  # one that cannot be a code: unknown
+    sqlite = conn.dialect.name == "sqlite"  # one writer: nothing to lock
+    query = sql.HOUSEHOLDS_BY_PASSES if sqlite else sql.HOUSEHOLDS_BY_PASSES_LOCKED
+    rows = conn.execute(query, {"codes": codes}).all() if codes else []
+    # A merged record's pass leads to another household: read when its event runs.
+    plain = [row.id for row in rows if not row.merged_records and row.merged_into is None]
+    histories = conn.execute(sql.HISTORIES, {"ids": plain}).all() if plain else []
+    ids = sorted({str(data.event_id) for data in group})
+    stored = conn.execute(sql.EVENTS_SEEN, {"ids": ids}).scalars().all() if ids else []
+    holder = pending.holder(session)
+    holder.know(
+        codes=codes, households=rows, plain=plain, histories=histories, asked=ids, stored=stored
+    )
+    return [data.shelter_id for data in group] + [row.shelter_id for row in rows]
 
 
 def _household_for(
@@ -231,14 +252,12 @@ def _alternatives(
     (``occupancy.lacks``: the shelter, or the kind of space it needs, is full or closed)."""
     if kind != Kind.check_in.value or not occupancy.lacks(shelter, settings, demand):
         return []
-    if held is not None and held.frees_room(besides=shelter.id):
-        held.flush(conn)  # a shelter the database shows as full may have room by now
     return occupancy.alternatives(
         conn,
         settings,
         near=shelter,
         demand=occupancy.wanted(shelter, settings, demand),
-        current=held.current if held is not None else None,
+        candidates=held.with_room(conn, besides=shelter.id) if held is not None else None,
     )
 
 
@@ -309,9 +328,12 @@ def apply_event(
     digest = request_hash(data)
     event_id = str(data.event_id)
     if held is not None and held.has_event(event_id):
-        held.flush(conn)  # sent twice in one group: the second answers from the stored first
+        held.send(conn)  # sent twice in one group: the second answers from the stored first
         return _replay(conn, settings, event_id, digest, held)
-    if driver.one(conn, sql.EVENT_SEEN, {"id": event_id}) is not None:
+    stored = held.stored(event_id) if held is not None else None
+    if stored is None:  # not read ahead (or no longer known): ask
+        stored = driver.one(conn, sql.EVENT_SEEN, {"id": event_id}) is not None
+    if stored:
         return _replay(conn, settings, event_id, digest, held)
 
     now = utcnow()

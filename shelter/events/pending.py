@@ -13,6 +13,7 @@ stale row. So every check-in sees exactly what it saw when each wrote at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,13 @@ class Pending:
         self._sizes: dict[str, int] = {}
         self._households: dict[str, HouseholdState] = {}
         self._rows: dict[str, Row | None] = {}  # shelter rows as read, before held moves
+        self._with_room: list[Row] | None = None  # likewise, the open ones with room
+        # What the group's look-ahead read (apply.look_ahead), good until the first flush:
+        # after it, every read goes to the database again.
+        self._by_pass: dict[str, Row | None] = {}
+        self._histories: dict[str, list[Step]] = {}
+        self._asked: set[str] = set()
+        self._stored: set[str] = set()
 
     def __len__(self) -> int:
         return (
@@ -92,6 +100,17 @@ class Pending:
         self._steps.setdefault(row["household_id"], []).append(step)
 
     def flush(self, conn: Connection) -> None:
+        """Send what is held and forget every row read: the path calls this before a work of
+        another kind, which may change those rows, and before its status read."""
+        self.send(conn)
+        self._households, self._rows, self._with_room = {}, {}, None
+        self._by_pass, self._histories, self._asked, self._stored = {}, {}, set(), set()
+
+    def send(self, conn: Connection) -> None:
+        """Send what is held, within the group's check-ins: what was read stays known, with
+        what was sent folded in (households as changed, histories with their events, ids
+        stored, shelter rows with their moves), so the check-ins after it still read
+        nothing twice. Only the candidates for alternatives are read anew."""
         # In the order the foreign keys ask: households, their events, the events' changes.
         driver.run_many(conn, sql.INSERT_HOUSEHOLD, self._created)
         driver.run_many(
@@ -122,11 +141,55 @@ class Pending:
             ],
         )
         driver.run_many(conn, sql.INSERT_CHANGE, changes)
+        for household_id, steps in self._steps.items():
+            if household_id in self._histories:
+                self._histories[household_id].extend(steps)
+        self._asked.update(self._events)
+        self._stored.update(self._events)
+        self._rows = {sid: row and self.current(row) for sid, row in self._rows.items()}
         self._created, self._events, self._steps = [], {}, {}
         self._moves, self._presence, self._sizes = {}, {}, {}
-        self._households, self._rows = {}, {}
+        self._with_room = None
 
     # -- reads ----------------------------------------------------------------------------
+
+    def know(
+        self,
+        *,
+        codes: Sequence[str],
+        households: Sequence[Row],
+        plain: Sequence[str],
+        histories: Sequence[Row],
+        asked: Sequence[str],
+        stored: Sequence[str],
+    ) -> None:
+        """Keep what the group's look-ahead read: the households of ``codes`` (one missing
+        is an unknown pass), the histories of the ``plain`` ones (no merged records), and
+        which of the ``asked`` event ids are ``stored``."""
+        found = {row.pass_code: row for row in households}
+        self._by_pass.update({code: found.get(code) for code in codes})
+        steps: dict[str, list[Step]] = {household_id: [] for household_id in plain}
+        for row in histories:
+            steps[row.household_id].append(Step(*row[1:]))
+        self._histories.update(steps)
+        self._asked.update(asked)
+        self._stored.update(stored)
+
+    def looked_up(self, code: str) -> bool:
+        return code in self._by_pass
+
+    def by_pass(self, code: str) -> Row | None:
+        """The household row of a pass read ahead (None: no such pass)."""
+        return self._by_pass.get(code)
+
+    def stored(self, event_id: str) -> bool | None:
+        """Was this event stored before the group began (None: not read ahead)?"""
+        return event_id in self._stored if event_id in self._asked else None
+
+    def history(self, household_id: str) -> list[Step] | None:
+        """A household's stored history as read ahead (None: not read ahead)."""
+        steps = self._histories.get(household_id)
+        return list(steps) if steps is not None else None
 
     def has_event(self, event_id: str) -> bool:
         return event_id in self._events
@@ -160,14 +223,26 @@ class Pending:
             updated_at=held.at,
         )
 
-    def frees_room(self, besides: str) -> bool:
-        """Do held moves empty places anywhere but ``besides``? Then a shelter the database
-        still shows as full may have room, and a search for alternatives must flush first."""
-        return any(held.load.occupancy < 0 for sid, held in self._moves.items() if sid != besides)
+    def with_room(self, conn: Connection, *, besides: str) -> list[Row]:
+        """The open shelters that had room when first asked in this group (read once), as
+        the held moves leave them: the candidates for alternatives to ``besides``.
+
+        Held moves can fill a candidate (the search then passes it by), but a shelter
+        stored as full that held moves emptied is not among them: when moves emptied places
+        anywhere but ``besides``, everything held is sent first and the candidates read again.
+        """
+        if any(held.load.occupancy < 0 for sid, held in self._moves.items() if sid != besides):
+            self.send(conn)
+        if self._with_room is None:
+            self._with_room = occupancy.with_room(conn)
+        return [self.current(row) for row in self._with_room]
+
+
+def holder(session: Session) -> Pending:
+    """The transaction's holder of check-in writes and of what its group read ahead."""
+    return behind.held(session, Pending, Pending)
 
 
 def of(session: Session) -> Pending | None:
-    """The transaction's held check-in writes, when the work running may hold them."""
-    if not behind.may_hold(session):
-        return None
-    return behind.held(session, Pending, Pending)
+    """The holder, when the work running may hold writes (and use what was read ahead)."""
+    return holder(session) if behind.may_hold(session) else None

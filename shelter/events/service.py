@@ -44,7 +44,7 @@ def check_in(settings: Settings, *, data: EventIn, token: str) -> Job[apply.Outc
     """One check-in or check-out (idempotent by event_id)."""
     return Job(
         functools.partial(_check_in, settings=settings, data=data, token=token),
-        shelters=functools.partial(apply.shelters_named, data=data),
+        ahead=(apply.look_ahead, [data]),
         checked=True,  # apply_event refuses before its first write
     )
 
@@ -56,11 +56,7 @@ def upload(
     deferred, once ``guesses`` unknown pass codes were met)."""
     events = batch.parse(raw)
     valid = [event for event in events if isinstance(event, EventIn)]
-
-    def shelters(session: Session) -> list[str | None]:
-        return [sid for event in valid for sid in apply.shelters_named(session, event)]
-
     return Job(
         functools.partial(_batch, settings=settings, events=events, token=token, guesses=guesses),
-        shelters=shelters,
+        ahead=(apply.look_ahead, valid),  # its households locked with the group's, in order
     )

@@ -64,6 +64,18 @@ MERGED_HISTORY = Prepared(
         )
     )
 )
+# A group's reads at once (apply.look_ahead), run through Core: one each per group, and
+# their lists of values (``IN``) vary in length.
+HOUSEHOLDS_BY_PASSES = (
+    select_rows(*HOUSEHOLD_COLUMNS)
+    .where(_H.c.pass_code.in_(bindparam("codes", expanding=True)))
+    .order_by(_H.c.id)  # PostgreSQL locks them in this order: the one order (writes/locks.py)
+)
+HOUSEHOLDS_BY_PASSES_LOCKED = HOUSEHOLDS_BY_PASSES.with_for_update()
+HISTORIES = select_rows(_E.c.household_id, *STEP_COLUMNS).where(
+    _E.c.household_id.in_(bindparam("ids", expanding=True))
+)
+EVENTS_SEEN = select_rows(_E.c.event_id).where(_E.c.event_id.in_(bindparam("ids", expanding=True)))
 EVENT_SEEN = Prepared(select_rows(_E.c.seq).where(_E.c.event_id == bindparam("id")))
 EVENT_BY_ID = select_rows(
     _E.c.event_id,

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -364,6 +364,7 @@ _OPEN_WITH_ROOM = select_rows(*STATUS_COLUMNS).where(
     _S.c.open.is_(True), _S.c.occupancy < _S.c.capacity
 )
 _MAYBE_ROOM = driver.Prepared(_OPEN_WITH_ROOM.where(_S.c.id != bindparam("id")))
+_WITH_ROOM = driver.Prepared(_OPEN_WITH_ROOM)
 _ONE = driver.Prepared(select_rows(*STATUS_COLUMNS).where(_S.c.id == bindparam("id")))
 
 
@@ -391,22 +392,29 @@ def _nearest_first(
     return fitting
 
 
+def with_room(connection: Connection) -> list[ShelterLike]:
+    """Open shelters with a place left, as stored: the candidates for alternatives."""
+    rows: list[ShelterLike] = driver.every(connection, _WITH_ROOM, {})
+    return rows
+
+
 def alternatives(
     connection: Connection,
     settings: Settings,
     *,
     near: ShelterLike,
     demand: Demand,
-    current: Callable[[ShelterLike], ShelterLike] | None = None,
+    candidates: Sequence[ShelterLike] | None = None,
 ) -> list[ShelterStatus]:
     """The nearest other open shelters with room for ``demand`` (``room_for``), nearest first.
 
-    ``current`` gives a row as changes not yet written make it (``events/pending.py``); they
-    may fill a shelter, never empty one (the caller writes those first).
+    ``candidates``: the rows to choose from when the caller has them (``with_room``, as
+    changes not yet written leave them: ``events/pending.py``); else they are read.
     """
-    rows: list[ShelterLike] = driver.every(connection, _MAYBE_ROOM, {"id": near.id})
-    if current is not None:
-        rows = [current(row) for row in rows]
+    if candidates is None:
+        rows: Sequence[ShelterLike] = driver.every(connection, _MAYBE_ROOM, {"id": near.id})
+    else:
+        rows = [row for row in candidates if row.id != near.id]
     found = _nearest_first(rows, settings, lat=near.lat, lon=near.lon, demand=demand)
     return [status_of(s, settings) for s in found[: settings.alternatives]]
 

@@ -4,7 +4,9 @@ Every write in the service is a *work*: a function that changes rows through the
 it is given and returns a ``Change`` saying which shelters it touched and how to shape its
 answer. ``WritePath.commit`` runs one or more works in one transaction:
 
-1. locks the shelters the works name up front, in one order (``locks.py``, PostgreSQL);
+1. makes the reads the works share once for the group (``Job.ahead``: the check-ins'
+   households, histories and replays), then locks the shelters the works name up front,
+   in one order (``locks.py``, PostgreSQL);
 2. runs each work in its own savepoint, so a refusal undoes that work alone; a *checked*
    work (one that refuses only before its first write, such as a check-in) runs without
    one, and should it ever fail otherwise, the whole group is run again with savepoints;
@@ -121,6 +123,9 @@ def done(
 
 
 Work = Callable[[Session], Change[T]]
+# Reads made once for a whole group, before its locks: called with every job's part, it
+# keeps what it read for the works (``behind.py``) and names the shelters to lock.
+Ahead = Callable[[Session, list[Any]], Iterable[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,9 @@ class Job(Generic[T]):
 
     work: Work[T]
     shelters: Callable[[Session], Iterable[str | None]] | None = None
+    # The group's reads this job takes part in: (the reading function, this job's part).
+    # One query for the group instead of one per request (a round trip each on PostgreSQL).
+    ahead: tuple[Ahead, Any] | None = None
     # The work raises a ShelterError only before it writes anything, so a refusal needs no
     # savepoint to undo it: two statements and much of SQLAlchemy's bookkeeping saved per
     # request. Anything else it raises sends the group round again, every work isolated.
@@ -200,6 +208,17 @@ def _unisolated(session: Session, work: Callable[[Session], R], raw: Any) -> R |
         raise _Unchecked from exc
 
 
+def _look_ahead(session: Session, jobs: Sequence[Job[Any]]) -> list[str | None]:
+    """Run each of the group's look-aheads once, with the parts of all its jobs; the
+    shelters they name."""
+    parts: dict[Ahead, list[Any]] = {}
+    for job in jobs:
+        if job.ahead is not None:
+            read, part = job.ahead
+            parts.setdefault(read, []).append(part)
+    return [sid for read, some in parts.items() for sid in read(session, some)]
+
+
 def _pgcode(exc: OperationalError) -> str | None:
     code = getattr(exc.orig, "sqlstate", None)
     return code if isinstance(code, str) else None
@@ -245,8 +264,9 @@ class WritePath:
     def _once(self, jobs: Sequence[Job[Any]], *, isolate: bool) -> list[Result[Any]]:
         outcomes: list[Change[Any] | BaseException] = []
         with self._db.write() as session:
+            named = _look_ahead(session, jobs)
             if not self._db.is_sqlite:  # one writer at a time there: nothing to lock
-                named = [sid for job in jobs if job.shelters for sid in job.shelters(session)]
+                named += [sid for job in jobs if job.shelters for sid in job.shelters(session)]
                 locks.take(session, named, up_front=True)
             raw = session.connection().connection.driver_connection if self._db.is_sqlite else None
             for job in jobs:

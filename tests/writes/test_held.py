@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.event import listen
 from sqlmodel import Session
 
 from shelter.bootstrap import bootstrap
@@ -158,4 +159,52 @@ def test_a_refused_check_in_in_the_middle_of_a_group_leaves_the_others_held_and_
         "NoneType",
     ]
     assert counts(database, "S03") == (before[0] + 3, before[1] + 2)
+    assert agrees_with_the_log(database)
+
+
+def test_a_check_in_after_a_send_within_the_group_still_sees_the_sent_history(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    """Looking for alternatives after a check-out sends what is held mid-group; what the
+    group read ahead stays good, with the sent events in the households' histories."""
+    writes, database, settings = path
+    [household] = walk_ins(writes, settings, "S01", 2)
+    walk_ins(writes, settings, "S02", 1)
+    sql(database, "UPDATE shelters SET capacity = occupancy WHERE id = 'S02'")
+    results = writes.commit(
+        [
+            scan(settings, event("S01", Kind.check_out, code=household)),
+            scan(settings, event("S02", Kind.check_in, people=1)),  # full: sends the check-out
+            scan(settings, event("S01", Kind.check_in, code=household)),
+        ]
+    )
+    out, arrival, back = (result.unwrap().result for result in results)
+    assert arrival.over_capacity and arrival.alternatives
+    assert (out.effect.value, back.effect.value) == ("checked_out", "checked_in")
+    assert agrees_with_the_log(database)
+
+
+@pytest.mark.sqlite_only
+def test_a_group_of_check_ins_reads_once_per_group_not_per_check_in(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    """What the look-ahead and the holder are for, counted in the reads SQLite runs: a
+    group of 40 check-ins (scans of passes with a history, walk-ins to several shelters)
+    reads a dozen times in all, where each check-in used to read four to five times."""
+    writes, database, settings = path
+    codes = walk_ins(writes, settings, "S01", *[1] * 20)
+    statements: list[str] = []
+
+    def trace(connection: Any, _: Any) -> None:
+        connection.set_trace_callback(statements.append)
+
+    database.engine.dispose()  # new connections, traced
+    listen(database.engine, "connect", trace)
+    group = [scan(settings, event("S02", Kind.check_in, code=code)) for code in codes]
+    group += [scan(settings, event(f"S0{3 + i % 3}", Kind.check_in, people=1)) for i in range(20)]
+    results = writes.commit(group)
+    assert all(result.error is None for result in results)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) <= 12, reads
+    assert sum("INTO events" in s for s in statements) == 40
     assert agrees_with_the_log(database)
