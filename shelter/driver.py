@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Executable
 
 # Named parameters (``:name``) on SQLite, so one dict of parameters fits both drivers
@@ -105,6 +106,25 @@ def _driver(conn: Connection) -> Any:
     return conn.connection.driver_connection
 
 
+def _wrapped(conn: Connection, sql: str, exc: Exception) -> Exception:
+    """A driver's error as SQLAlchemy raises it (``IntegrityError``, ``OperationalError``,
+    the driver's own kept as ``orig``), so the write path's handling of a unique key clash
+    or a deadlock sees the same exception whatever ran the statement. Never the values:
+    they may be personal."""
+    base = conn.dialect.loaded_dbapi.Error
+    if not isinstance(exc, base):
+        return exc
+    wrapped = DBAPIError.instance(sql, None, exc, base, hide_parameters=True, dialect=conn.dialect)
+    return wrapped if isinstance(wrapped, Exception) else exc
+
+
+def _execute(conn: Connection, compiled: _Compiled, params: Params) -> Any:
+    try:
+        return _driver(conn).execute(compiled.sql, _params(compiled, params))
+    except Exception as exc:
+        raise _wrapped(conn, compiled.sql, exc) from exc
+
+
 def _params(compiled: _Compiled, params: Params) -> Params:
     if not compiled.binds:
         return params
@@ -131,21 +151,21 @@ def _rows(statement: Prepared, compiled: _Compiled, cursor: Any, raws: list[Any]
 def one(conn: Connection, statement: Prepared, params: Params) -> Any | None:
     """The first row a select finds, or None."""
     compiled = statement.compiled(conn)
-    cursor = _driver(conn).execute(compiled.sql, _params(compiled, params))
+    cursor = _execute(conn, compiled, params)
     raw = cursor.fetchone()
     return _rows(statement, compiled, cursor, [raw])[0] if raw is not None else None
 
 
 def every(conn: Connection, statement: Prepared, params: Params) -> list[Any]:
     compiled = statement.compiled(conn)
-    cursor = _driver(conn).execute(compiled.sql, _params(compiled, params))
+    cursor = _execute(conn, compiled, params)
     return _rows(statement, compiled, cursor, cursor.fetchall())
 
 
 def run(conn: Connection, statement: Prepared, params: Params) -> int:
     """Run a change; how many rows it changed."""
     compiled = statement.compiled(conn)
-    count: int = _driver(conn).execute(compiled.sql, _params(compiled, params)).rowcount
+    count: int = _execute(conn, compiled, params).rowcount
     return count
 
 
@@ -153,7 +173,10 @@ def run_many(conn: Connection, statement: Prepared, rows: Sequence[Params]) -> N
     if rows:
         compiled = statement.compiled(conn)
         converted = [_params(compiled, row) for row in rows]
-        _driver(conn).cursor().executemany(compiled.sql, converted)
+        try:
+            _driver(conn).cursor().executemany(compiled.sql, converted)
+        except Exception as exc:
+            raise _wrapped(conn, compiled.sql, exc) from exc
 
 
 def inserted_keys(conn: Connection, statement: Prepared, rows: Sequence[Params]) -> list[int]:
@@ -165,21 +188,24 @@ def inserted_keys(conn: Connection, statement: Prepared, rows: Sequence[Params])
         return []
     compiled = statement.compiled(conn)
     converted = [_params(compiled, row) for row in rows]
-    if conn.dialect.name == "sqlite":
-        raw = _driver(conn)
-        return [int(raw.execute(compiled.sql, row).lastrowid) for row in converted]
-    cursor = _driver(conn).cursor()
-    cursor.executemany(compiled.sql, converted, returning=True)
-    keys = []
-    while True:
-        keys.append(int(cursor.fetchone()[0]))
-        if not cursor.nextset():
-            return keys
+    try:
+        if conn.dialect.name == "sqlite":
+            raw = _driver(conn)
+            return [int(raw.execute(compiled.sql, row).lastrowid) for row in converted]
+        cursor = _driver(conn).cursor()
+        cursor.executemany(compiled.sql, converted, returning=True)
+        keys = []
+        while True:
+            keys.append(int(cursor.fetchone()[0]))
+            if not cursor.nextset():
+                return keys
+    except Exception as exc:
+        raise _wrapped(conn, compiled.sql, exc) from exc
 
 
 def inserted_key(conn: Connection, statement: Prepared, params: Params) -> int:
     """Insert one row; its new integer key (``statement`` returns it on PostgreSQL)."""
     compiled = statement.compiled(conn)
-    cursor = _driver(conn).execute(compiled.sql, _params(compiled, params))
+    cursor = _execute(conn, compiled, params)
     key = cursor.lastrowid if conn.dialect.name == "sqlite" else cursor.fetchone()[0]
     return int(key)

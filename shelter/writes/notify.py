@@ -18,7 +18,10 @@ from sqlmodel import Session
 from shelter.occupancy.schemas import ShelterStatus
 
 CHANNEL = "shelter_changes"
-_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+# All of a commit's notifications in one statement: one round trip, not one per shelter.
+_NOTIFY = text(
+    "SELECT pg_notify(:channel, payload) FROM unnest(CAST(:payloads AS text[])) AS payload"
+)
 
 
 def signal(
@@ -36,5 +39,5 @@ def signal(
     payloads = [json.dumps({"shelter_id": s.id, "version": s.version}) for s in statuses]
     payloads += [json.dumps({"revoked": token_id}) for token_id in revoked]
     payloads += [json.dumps({"removed": shelter_id}) for shelter_id in removed]
-    for payload in payloads:
-        connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
+    if payloads:
+        connection.execute(_NOTIFY, {"channel": CHANNEL, "payloads": payloads})

@@ -208,6 +208,18 @@ def _unisolated(session: Session, work: Callable[[Session], R], raw: Any) -> R |
         raise _Unchecked from exc
 
 
+def _send(session: Session) -> None:
+    """Send the writes held back (``behind.py``)."""
+    try:
+        behind.flush(session)
+    except IntegrityError as exc:
+        # A held row clashed on a unique key with one another worker stored meanwhile (the
+        # same event_id sent to two workers at once). No work can tell which was its own:
+        # the group runs again with every work in a savepoint, where that one finds the
+        # stored row and answers as a replay.
+        raise _Unchecked from exc
+
+
 def _look_ahead(session: Session, jobs: Sequence[Job[Any]]) -> list[str | None]:
     """Run each of the group's look-aheads once, with the parts of all its jobs; the
     shelters they name."""
@@ -273,9 +285,9 @@ class WritePath:
                 if job.checked and not isolate:
                     outcomes.append(_unisolated(session, job.work, raw))
                 else:
-                    behind.flush(session)  # it reads and writes as if nothing were held
+                    _send(session)  # it reads and writes as if nothing were held
                     outcomes.append(isolated(session, job.work))
-            behind.flush(session)
+            _send(session)
             changes = [c for c in outcomes if isinstance(c, Change)]
             touched = sorted(set().union(*(c.touched for c in changes)))
             shown = set(touched).union(*(c.shown for c in changes))

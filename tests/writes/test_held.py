@@ -17,7 +17,7 @@ from sqlmodel import Session
 from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
-from shelter.events import rebuild, service
+from shelter.events import apply, rebuild, service
 from shelter.events.apply import Outcome
 from shelter.events.schemas import EventIn, Kind
 from shelter.writes.path import Change, Job, Unheard, WritePath, done
@@ -207,4 +207,39 @@ def test_a_group_of_check_ins_reads_once_per_group_not_per_check_in(
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) <= 12, reads
     assert sum("INTO events" in s for s in statements) == 40
+    assert agrees_with_the_log(database)
+
+
+def test_an_event_another_worker_stores_while_it_is_held_is_answered_as_a_replay(
+    path: tuple[WritePath, Database, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same event_id sent to two workers at once: the one whose held insert clashes
+    at the flush runs its group again, each work in a savepoint, and answers as a replay
+    (the others in its group are still applied, once)."""
+    writes, database, settings = path
+    if database.is_sqlite:
+        pytest.skip("one writer at a time on SQLite: nothing can be stored meanwhile")
+    other = WritePath(Database(settings.database_url), settings, Unheard())
+    twice = event("S01", Kind.check_in, people=2)
+    first: list[Outcome] = []
+    real = apply.look_ahead
+    began: list[bool] = []
+
+    def meanwhile(session: Session, parts: list[list[EventIn]]) -> list[str | None]:
+        named = real(session, parts)
+        if not began:  # another worker stores the same event after this group looked
+            began.append(True)
+            first.append(other.commit([scan(settings, twice)])[0].unwrap())
+        return named
+
+    monkeypatch.setattr(apply, "look_ahead", meanwhile)
+    results = writes.commit(
+        [scan(settings, twice), scan(settings, event("S02", Kind.check_in, people=1))]
+    )
+    other.close()
+    answer, alongside = (result.unwrap() for result in results)
+    assert answer.replay and answer.result.pass_code == first[0].result.pass_code
+    assert not alongside.replay
+    [(stored,)] = sql(database, "SELECT count(*) FROM events")
+    assert stored == 2
     assert agrees_with_the_log(database)
