@@ -17,16 +17,74 @@ Rows come back as named tuples, by column name as Core rows are.
 
 from __future__ import annotations
 
+import json
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Boolean, Connection, String, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class _Values(TypeDecorator[list[str]]):
+    """A list of strings as one parameter: a text array on PostgreSQL, JSON text on SQLite."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(String()))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return list(value) if dialect.name == "postgresql" else json.dumps(list(value))
+
+
+class _InValues(ColumnElement[bool]):
+    """``column`` is one of a list given as one parameter (``in_values``)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it stands (no "= 1" on SQLite)
+    # What makes two of them the same statement (its cache key); SQLAlchemy's own shape.
+    _traverse_internals = [  # noqa: RUF012
+        ("column", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.values = bindparam(name, type_=_Values())
+
+
+@compiles(_InValues)
+def _in_values(element: _InValues, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    values = compiler.process(element.values, **kw)
+    if compiler.dialect.name == "postgresql":
+        return f"{column} = ANY({values})"
+    # Both parts are compiled SQL (a column, a bound parameter): no value is ever inlined.
+    return f"{column} IN (SELECT value FROM json_each({values}))"  # noqa: S608
+
+
+def in_values(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``column IN`` a list passed as one parameter ``name``: one statement text whatever
+    the list's length, so it is compiled once (``Prepared``) and each driver keeps one
+    prepared statement for it (an expanding ``IN`` is new SQL for every length)."""
+    return _InValues(column, name)
+
 
 # Named parameters (``:name``) on SQLite, so one dict of parameters fits both drivers
 # (psycopg's dialect compiles to ``%(name)s``).

@@ -177,12 +177,13 @@ def look_ahead(session: Session, parts: list[list[EventIn]]) -> list[str | None]
     codes = sorted({code for code in normal if code})  # one that cannot be a code: unknown
     sqlite = conn.dialect.name == "sqlite"  # one writer: nothing to lock
     query = sql.HOUSEHOLDS_BY_PASSES if sqlite else sql.HOUSEHOLDS_BY_PASSES_LOCKED
-    rows = conn.execute(query, {"codes": codes}).all() if codes else []
+    rows = driver.every(conn, query, {"codes": codes}) if codes else []
     # A merged record's pass leads to another household: read when its event runs.
     plain = [row.id for row in rows if not row.merged_records and row.merged_into is None]
-    histories = conn.execute(sql.HISTORIES, {"ids": plain}).all() if plain else []
+    histories = driver.every(conn, sql.HISTORIES, {"ids": plain}) if plain else []
     ids = sorted({str(data.event_id) for data in group})
-    stored = conn.execute(sql.EVENTS_SEEN, {"ids": ids}).scalars().all() if ids else []
+    seen = driver.every(conn, sql.EVENTS_SEEN, {"ids": ids}) if ids else []
+    stored = [row.event_id for row in seen]
     holder = pending.holder(session)
     holder.know(
         codes=codes, households=rows, plain=plain, histories=histories, asked=ids, stored=stored

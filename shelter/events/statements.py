@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as select_rows
 
-from shelter.driver import Prepared
+from shelter.driver import Prepared, in_values
 from shelter.tables import CountChange, Event, Household, Shelter
 
 _S = Shelter.__table__  # type: ignore[attr-defined]
@@ -64,18 +64,18 @@ MERGED_HISTORY = Prepared(
         )
     )
 )
-# A group's reads at once (apply.look_ahead), run through Core: one each per group, and
-# their lists of values (``IN``) vary in length.
-HOUSEHOLDS_BY_PASSES = (
+# A group's reads at once (apply.look_ahead): one each per group, a list as one parameter.
+_HOUSEHOLDS_BY_PASSES = (
     select_rows(*HOUSEHOLD_COLUMNS)
-    .where(_H.c.pass_code.in_(bindparam("codes", expanding=True)))
+    .where(in_values(_H.c.pass_code, "codes"))
     .order_by(_H.c.id)  # PostgreSQL locks them in this order: the one order (writes/locks.py)
 )
-HOUSEHOLDS_BY_PASSES_LOCKED = HOUSEHOLDS_BY_PASSES.with_for_update()
-HISTORIES = select_rows(_E.c.household_id, *STEP_COLUMNS).where(
-    _E.c.household_id.in_(bindparam("ids", expanding=True))
+HOUSEHOLDS_BY_PASSES = Prepared(_HOUSEHOLDS_BY_PASSES)
+HOUSEHOLDS_BY_PASSES_LOCKED = Prepared(_HOUSEHOLDS_BY_PASSES.with_for_update())
+HISTORIES = Prepared(
+    select_rows(_E.c.household_id, *STEP_COLUMNS).where(in_values(_E.c.household_id, "ids"))
 )
-EVENTS_SEEN = select_rows(_E.c.event_id).where(_E.c.event_id.in_(bindparam("ids", expanding=True)))
+EVENTS_SEEN = Prepared(select_rows(_E.c.event_id).where(in_values(_E.c.event_id, "ids")))
 EVENT_SEEN = Prepared(select_rows(_E.c.seq).where(_E.c.event_id == bindparam("id")))
 EVENT_BY_ID = select_rows(
     _E.c.event_id,
