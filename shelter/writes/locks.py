@@ -9,6 +9,10 @@ writer takes the shelters its requests name up front, and the count changes them
 as the one a household moves from. A lock taken late can still sort before one already
 held; that rare case is a deadlock PostgreSQL reports, and the writer runs the group again.
 
+Households come before shelters: a group's check-ins lock theirs in one read, in id order,
+before the shelters are locked (``events/apply.look_ahead``), as a correction locks its
+household before the shelters its counts move.
+
 SQLite has one writer at a time (``BEGIN IMMEDIATE``), so nothing is locked there.
 """
 
