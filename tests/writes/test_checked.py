@@ -4,7 +4,6 @@ token read once per group: the same answers and rows as the slow way, on both da
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,25 +14,14 @@ from sqlmodel import Session, select
 from shelter import passes
 from shelter.auth import service as auth
 from shelter.auth.schemas import Role
-from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.errors import Invalid, Revoked, UnknownPass
 from shelter.events import counts, rebuild, service
 from shelter.events.schemas import EventIn, Kind
 from shelter.tables import Event, Household
-from shelter.writes.path import Change, Job, Unheard, WritePath, done
-
-ADMIN = "unit-test-admin-token-0123456789abcdef"
-
-
-@pytest.fixture
-def path(database_url: str) -> Iterator[tuple[WritePath, Database, Settings]]:
-    settings = Settings(database_url=database_url, admin_token=ADMIN)
-    database = Database(settings.database_url)
-    bootstrap(database, settings)  # the five seeded shelters, S01 to S05
-    yield WritePath(database, settings, Unheard()), database, settings
-    database.dispose()
+from shelter.writes.path import Change, Job, WritePath, done
+from tests.writes.conftest import ADMIN
 
 
 def walk_in(shelter_id: str, people: int, **fields: Any) -> EventIn:

@@ -6,7 +6,6 @@ what writing each at once stores. On both databases."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,24 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.event import listen
 from sqlmodel import Session
 
-from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.events import apply, rebuild, service
 from shelter.events.apply import Outcome
 from shelter.events.schemas import EventIn, Kind
 from shelter.writes.path import Change, Job, Unheard, WritePath, done
-
-ADMIN = "unit-test-admin-token-0123456789abcdef"
-
-
-@pytest.fixture
-def path(database_url: str) -> Iterator[tuple[WritePath, Database, Settings]]:
-    settings = Settings(database_url=database_url, admin_token=ADMIN)
-    database = Database(settings.database_url)
-    bootstrap(database, settings)  # the five seeded shelters, S01 to S05
-    yield WritePath(database, settings, Unheard()), database, settings
-    database.dispose()
+from tests.writes.conftest import ADMIN
 
 
 def event(
