@@ -131,7 +131,11 @@ def counted_scan(
 
 def _shelter_row(conn: Connection, shelter_id: str, held: Pending | None = None) -> Row:
     """A shelter's status columns, as this group's held check-ins left them."""
-    row = held.shelter(conn, shelter_id) if held else occupancy.shelter_row(conn, shelter_id)
+    row = (
+        held.shelter(conn, shelter_id)
+        if held is not None
+        else occupancy.shelter_row(conn, shelter_id)
+    )
     if row is None:
         raise NotFound(f"No shelter with id {shelter_id!r}.")
     return row
@@ -157,19 +161,20 @@ def _pass_holder(conn: Connection, code: str | None, held: Pending | None) -> Ho
         kept = counts.household_by_id(conn, row.merged_into, held=held)
         assert kept is not None  # merged_into is a foreign key
         return kept
-    return (held and held.household(row.id)) or HouseholdState.of(row)
+    changed = held.household(row.id) if held is not None else None
+    return changed or HouseholdState.of(row)
 
 
 def look_ahead(session: Session, parts: list[list[EventIn]]) -> list[str | None]:
     """The reads a group's events share, made once before any work (``Job.ahead``): the
-    households their passes name, those households' histories, and which event ids are
-    already stored. Kept for the group's check-ins (``pending.py``, until its first flush).
+    households their passes name, the moment of each one's latest event, and which event
+    ids are already stored. Kept for the group's check-ins (``pending.py``, until its first flush).
 
     Returns the shelters to lock up front: where each event happens, and where its
     household is now (a move changes both). On PostgreSQL the households are locked here,
     in id order and before the shelters, the order a correction takes them in
-    (``writes/locks.py``), so another worker's check-in cannot slip a late event into a
-    history read here.
+    (``writes/locks.py``), so another worker's check-in cannot slip an event in after the
+    latest one read here.
     """
     conn = session.connection()
     group = [data for part in parts for data in part]
@@ -180,14 +185,12 @@ def look_ahead(session: Session, parts: list[list[EventIn]]) -> list[str | None]
     rows = driver.every(conn, query, {"codes": codes}) if codes else []
     # A merged record's pass leads to another household: read when its event runs.
     plain = [row.id for row in rows if not row.merged_records and row.merged_into is None]
-    histories = driver.every(conn, sql.HISTORIES, {"ids": plain}) if plain else []
+    latest = driver.every(conn, sql.LATEST, {"ids": plain}) if plain else []
     ids = sorted({str(data.event_id) for data in group})
     seen = driver.every(conn, sql.EVENTS_SEEN, {"ids": ids}) if ids else []
     stored = [row.event_id for row in seen]
     holder = pending.holder(session)
-    holder.know(
-        codes=codes, households=rows, plain=plain, histories=histories, asked=ids, stored=stored
-    )
+    holder.know(codes=codes, households=rows, plain=plain, latest=latest, asked=ids, stored=stored)
     return [data.shelter_id for data in group] + [row.shelter_id for row in rows]
 
 
@@ -227,6 +230,18 @@ def _household_for(
     else:
         driver.run(conn, sql.INSERT_HOUSEHOLD, row)
     return walk_in, data.headcount
+
+
+def _comes_last(household: HouseholdState, step: Step, held: Pending | None) -> bool:
+    """Does ``step`` come after every event the household has (the usual scan at the door)?
+
+    Then ``timeline.insert`` of it is one ``timeline.apply`` to the household's presence,
+    which is the fold of its history at its size (``counts.settle`` refolds it whenever a
+    correction changes the size). Known only where the group read its latest moment ahead.
+    Not for a pre-printed pass still learning its size: a scan that grows it refolds its
+    earlier ones at the new size (``counted_scan``).
+    """
+    return held is not None and held.comes_last(household.id, step)
 
 
 def _demand(household: HouseholdState, shelter_id: str, people: int, stay: str) -> Demand:
@@ -348,9 +363,13 @@ def apply_event(
     stay = data.stay.value if data.stay is not None else household.default_stay
     step = Step(data.kind.value, data.shelter_id, headcount, occurred_at, event_id, stay)
     before = household.presence
-    # A household made by this very event (a walk-in) has no history to read.
-    steps = counts.history(conn, household, held=held) if data.pass_code is not None else []
-    after, effect, people = timeline.insert(steps, step, size=household.size)
+    if data.pass_code is None or _comes_last(household, step, held):
+        # Its presence is the fold of its history, so this step folds onto it: the history
+        # need not be read.
+        after, effect, people = timeline.apply(before, step, size=household.size)
+    else:  # slotted in among its events: the fold is run again with it in its place
+        steps = counts.history(conn, household, held=held)
+        after, effect, people = timeline.insert(steps, step, size=household.size)
     if after == before:
         # Slotted into the past, it changed nothing that holds now (a later event decides).
         effect, people = Effect.none, 0

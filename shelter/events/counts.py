@@ -116,10 +116,8 @@ def history(
     conn: Connection, household: HouseholdState, *, held: Pending | None = None
 ) -> list[Step]:
     """Its events (and those of records merged into it), with this group's held ones."""
-    stored = held.history(household.id) if held is not None else None
-    if stored is None:  # not read ahead for the group (or no longer known): read it
-        query = sql.MERGED_HISTORY if household.merged_records else sql.HISTORY
-        stored = [Step(*row) for row in driver.every(conn, query, {"id": household.id})]
+    query = sql.MERGED_HISTORY if household.merged_records else sql.HISTORY
+    stored = [Step(*row) for row in driver.every(conn, query, {"id": household.id})]
     return stored + held.steps(household.id) if held is not None else stored
 
 

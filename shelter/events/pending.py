@@ -6,7 +6,8 @@ stored), the shelters' count moves (summed per shelter, one update each at the e
 version up by one per move as before), households' presence and size (the last wins), and
 the count-change rows. Until they are sent, the reads a later check-in of the same group
 makes go through here: an event id already held is a resend (sent, then answered as any
-replay); a household's history has its held events; a shelter's row is read once and the
+replay); a household's history has its held events, and its latest moment counts them; a
+shelter's row is read once and the
 held moves added to it; a household changed in this group is the state held here, not its
 stale row. So every check-in sees exactly what it saw when each wrote at once.
 """
@@ -60,11 +61,11 @@ class Pending:
         # What the group's look-ahead read (apply.look_ahead), good until the first flush:
         # after it, every read goes to the database again.
         self._by_pass: dict[str, Row | None] = {}
-        self._histories: dict[str, list[Step]] = {}
+        self._latest: dict[str, datetime | None] = {}  # None: no event yet
         self._asked: set[str] = set()
         self._stored: set[str] = set()
 
-    def __len__(self) -> int:
+    def waiting(self) -> int:
         return (
             len(self._created)
             + len(self._events)
@@ -104,12 +105,12 @@ class Pending:
         another kind, which may change those rows, and before its status read."""
         self.send(conn)
         self._households, self._rows, self._with_room = {}, {}, None
-        self._by_pass, self._histories, self._asked, self._stored = {}, {}, set(), set()
+        self._by_pass, self._latest, self._asked, self._stored = {}, {}, set(), set()
 
     def send(self, conn: Connection) -> None:
         """Send what is held, within the group's check-ins: what was read stays known, with
         what was sent folded in (households as changed, histories with their events, ids
-        stored, shelter rows with their moves), so the check-ins after it still read
+        stored, latest moments, shelter rows with their moves), so the check-ins after it still read
         nothing twice. Only the candidates for alternatives are read anew."""
         # In the order the foreign keys ask: households, their events, the events' changes.
         driver.run_many(conn, sql.INSERT_HOUSEHOLD, self._created)
@@ -141,9 +142,9 @@ class Pending:
             ],
         )
         driver.run_many(conn, sql.INSERT_CHANGE, changes)
-        for household_id, steps in self._steps.items():
-            if household_id in self._histories:
-                self._histories[household_id].extend(steps)
+        for household_id in self._steps:
+            if household_id in self._latest:
+                self._latest[household_id] = self._last(household_id)
         self._asked.update(self._events)
         self._stored.update(self._events)
         self._rows = {sid: row and self.current(row) for sid, row in self._rows.items()}
@@ -159,19 +160,17 @@ class Pending:
         codes: Sequence[str],
         households: Sequence[Row],
         plain: Sequence[str],
-        histories: Sequence[Row],
+        latest: Sequence[Row],
         asked: Sequence[str],
         stored: Sequence[str],
     ) -> None:
         """Keep what the group's look-ahead read: the households of ``codes`` (one missing
-        is an unknown pass), the histories of the ``plain`` ones (no merged records), and
-        which of the ``asked`` event ids are ``stored``."""
+        is an unknown pass), the moment of the ``latest`` event of each ``plain`` one (no
+        merged records), and which of the ``asked`` event ids are ``stored``."""
         found = {row.pass_code: row for row in households}
         self._by_pass.update({code: found.get(code) for code in codes})
-        steps: dict[str, list[Step]] = {household_id: [] for household_id in plain}
-        for row in histories:
-            steps[row.household_id].append(Step(*row[1:]))
-        self._histories.update(steps)
+        self._latest.update(dict.fromkeys(plain))
+        self._latest.update({row.household_id: row.occurred_at for row in latest})
         self._asked.update(asked)
         self._stored.update(stored)
 
@@ -186,10 +185,18 @@ class Pending:
         """Was this event stored before the group began (None: not read ahead)?"""
         return event_id in self._stored if event_id in self._asked else None
 
-    def history(self, household_id: str) -> list[Step] | None:
-        """A household's stored history as read ahead (None: not read ahead)."""
-        steps = self._histories.get(household_id)
-        return list(steps) if steps is not None else None
+    def comes_last(self, household_id: str, step: Step) -> bool:
+        """Does ``step`` happen after every event of the household, stored or held? False
+        when that is not known (not read ahead; a tie, which the event ids break)."""
+        if household_id not in self._latest:
+            return False
+        last = self._last(household_id)
+        return last is None or step.occurred_at > last
+
+    def _last(self, household_id: str) -> datetime | None:
+        moments = [step.occurred_at for step in self._steps.get(household_id, ())]
+        stored = self._latest.get(household_id)
+        return max([*moments, stored] if stored is not None else moments, default=None)
 
     def has_event(self, event_id: str) -> bool:
         return event_id in self._events

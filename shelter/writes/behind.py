@@ -32,8 +32,9 @@ class Held(Protocol):
     def flush(self, conn: Connection) -> None:
         """Send every held write; forget what was held and every row read."""
 
-    def __len__(self) -> int:
-        """How many writes are held (0: nothing to undo, nothing to send)."""
+    def waiting(self) -> int:
+        """How many writes are held (0: nothing to undo, nothing to send). A method, not
+        ``__len__``: a holder with nothing waiting must still be truthy where it is given."""
 
 
 H = TypeVar("H", bound=Held)
@@ -56,7 +57,7 @@ def held(session: Session, kind: type[H], make: Callable[[], H]) -> H:
 
 def count(session: Session) -> int:
     holders: dict[type[Held], Held] = session.info.get(_HELD, {})
-    return sum(len(holder) for holder in holders.values())
+    return sum(holder.waiting() for holder in holders.values())
 
 
 def flush(session: Session) -> None:

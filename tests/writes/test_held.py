@@ -172,6 +172,31 @@ def test_a_check_in_after_a_send_within_the_group_still_sees_the_sent_history(
     assert agrees_with_the_log(database)
 
 
+def test_a_household_changed_before_a_resend_in_the_group_is_seen_as_changed(
+    path: tuple[WritePath, Database, Settings],
+) -> None:
+    """A resend in the group sends everything held, so nothing waits when the next scan of
+    that household comes: it still finds the household as the group left it, not as the
+    look-ahead read it (found by a property test: it was checked in a second time)."""
+    writes, database, settings = path
+    [household] = walk_ins(writes, settings, "S01", 2)
+    writes.commit([scan(settings, event("S01", Kind.check_out, code=household))])
+    before = counts(database, "S02")
+    arrival = event("S02", Kind.check_in, code=household)
+    results = writes.commit(
+        [
+            scan(settings, arrival),
+            scan(settings, arrival),  # a kiosk's retry, in the same group
+            scan(settings, event("S02", Kind.check_in, code=household)),  # scanned again
+        ]
+    )
+    first, again, rescan = (result.unwrap() for result in results)
+    assert first.result.effect.value == "checked_in" and again.replay
+    assert rescan.result.effect.value == "none", "counted a second time"
+    assert counts(database, "S02") == (before[0] + 2, before[1] + 1)
+    assert agrees_with_the_log(database)
+
+
 @pytest.mark.sqlite_only
 def test_a_group_of_check_ins_reads_once_per_group_not_per_check_in(
     path: tuple[WritePath, Database, Settings],
