@@ -189,9 +189,18 @@ def look_ahead(session: Session, parts: list[list[EventIn]]) -> list[str | None]
     ids = sorted({str(data.event_id) for data in group})
     seen = driver.every(conn, sql.EVENTS_SEEN, {"ids": ids}) if ids else []
     stored = [row.event_id for row in seen]
+    shelters = [data.shelter_id for data in group] + [row.shelter_id for row in rows]
     holder = pending.holder(session)
-    holder.know(codes=codes, households=rows, plain=plain, latest=latest, asked=ids, stored=stored)
-    return [data.shelter_id for data in group] + [row.shelter_id for row in rows]
+    holder.know(
+        codes=codes,
+        households=rows,
+        plain=plain,
+        shelters=[sid for sid in shelters if sid is not None],
+        latest=latest,
+        asked=ids,
+        stored=stored,
+    )
+    return shelters
 
 
 def _household_for(

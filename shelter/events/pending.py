@@ -57,6 +57,7 @@ class Pending:
         self._sizes: dict[str, int] = {}
         self._households: dict[str, HouseholdState] = {}
         self._rows: dict[str, Row | None] = {}  # shelter rows as read, before held moves
+        self._named: set[str] = set()  # the shelters the group names: read together
         self._with_room: list[Row] | None = None  # likewise, the open ones with room
         # What the group's look-ahead read (apply.look_ahead), good until the first flush:
         # after it, every read goes to the database again.
@@ -104,7 +105,7 @@ class Pending:
         """Send what is held and forget every row read: the path calls this before a work of
         another kind, which may change those rows, and before its status read."""
         self.send(conn)
-        self._households, self._rows, self._with_room = {}, {}, None
+        self._households, self._rows, self._with_room, self._named = {}, {}, None, set()
         self._by_pass, self._latest, self._asked, self._stored = {}, {}, set(), set()
 
     def send(self, conn: Connection) -> None:
@@ -160,17 +161,20 @@ class Pending:
         codes: Sequence[str],
         households: Sequence[Row],
         plain: Sequence[str],
+        shelters: Sequence[str],
         latest: Sequence[Row],
         asked: Sequence[str],
         stored: Sequence[str],
     ) -> None:
         """Keep what the group's look-ahead read: the households of ``codes`` (one missing
         is an unknown pass), the moment of the ``latest`` event of each ``plain`` one (no
-        merged records), and which of the ``asked`` event ids are ``stored``."""
+        merged records), and which of the ``asked`` event ids are ``stored``. The rows of the
+        ``shelters`` it names are read together, when the first of them is asked for."""
         found = {row.pass_code: row for row in households}
         self._by_pass.update({code: found.get(code) for code in codes})
         self._latest.update(dict.fromkeys(plain))
         self._latest.update({row.household_id: row.occurred_at for row in latest})
+        self._named.update(shelters)
         self._asked.update(asked)
         self._stored.update(stored)
 
@@ -212,7 +216,10 @@ class Pending:
     def shelter(self, conn: Connection, shelter_id: str) -> Row | None:
         """A shelter's status columns as this group's moves left them (None: no such shelter)."""
         if shelter_id not in self._rows:
-            self._rows[shelter_id] = occupancy.shelter_row(conn, shelter_id)
+            # With the group's other shelters not read yet: one read instead of one each.
+            wanted = {shelter_id, *self._named.difference(self._rows)}
+            found = {row.id: row for row in occupancy.shelter_rows(conn, sorted(wanted))}
+            self._rows.update({sid: found.get(sid) for sid in wanted})  # None: no such shelter
         row = self._rows[shelter_id]
         return self.current(row) if row is not None else None
 

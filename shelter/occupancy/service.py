@@ -374,14 +374,20 @@ def shelter_row(connection: Connection, shelter_id: str) -> ShelterLike | None:
     return row
 
 
-_BY_IDS = select_rows(*STATUS_COLUMNS).where(_S.c.id.in_(bindparam("ids", expanding=True)))
+# Any number of shelters in one prepared statement (``driver.in_values``).
+_SOME = driver.Prepared(select_rows(*STATUS_COLUMNS).where(driver.in_values(_S.c.id, "ids")))
+
+
+def shelter_rows(connection: Connection, ids: Sequence[str]) -> list[ShelterLike]:
+    """The status columns of the shelters of ``ids`` that exist, in one read."""
+    rows: list[ShelterLike] = driver.every(connection, _SOME, {"ids": list(ids)}) if ids else []
+    return rows
 
 
 def statuses_by_id(
     connection: Connection, settings: Settings, ids: list[str]
 ) -> list[ShelterStatus]:
-    rows = connection.execute(_BY_IDS, {"ids": ids}).all() if ids else []
-    return [status_of(row, settings) for row in rows]
+    return [status_of(row, settings) for row in shelter_rows(connection, ids)]
 
 
 def _nearest_first(
