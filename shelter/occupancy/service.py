@@ -537,18 +537,20 @@ def flows(session: Session, *, hours: int, now: datetime | None = None) -> Flows
 
 
 _C = CountChange.__table__  # type: ignore[attr-defined]
-_TRENDS = select_rows(_S.c.id, _S.c.trend, _S.c.trend_seq).where(
-    _S.c.id.in_(bindparam("ids", expanding=True))
+# On the driver (``driver.Prepared``, the list of ids as one parameter): the write path
+# runs these once a group, on the check-ins' hot path.
+_TRENDS = driver.Prepared(
+    select_rows(_S.c.id, _S.c.trend, _S.c.trend_seq).where(driver.in_values(_S.c.id, "ids"))
 )
 _CHANGES = select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta).where(
-    _C.c.shelter_id.in_(bindparam("ids", expanding=True))
+    driver.in_values(_C.c.shelter_id, "ids")
 )
 # Folded before: only the changes since (a range of the primary key: a handful of rows,
 # where a range of occurred_at could be the whole last window of a busy shelter).
-_CHANGES_AFTER = _CHANGES.where(_C.c.id > bindparam("after"))
+_CHANGES_AFTER = driver.Prepared(_CHANGES.where(_C.c.id > bindparam("after")))
 # Never folded (a new shelter, or an upgraded database): the changes of the last window.
-_CHANGES_SINCE = _CHANGES.where(_C.c.occurred_at >= bindparam("oldest"))
-_SET_TREND = (
+_CHANGES_SINCE = driver.Prepared(_CHANGES.where(_C.c.occurred_at >= bindparam("oldest")))
+_SET_TREND = driver.Prepared(
     _S.update()
     .where(_S.c.id == bindparam("sid"))
     .values(trend=bindparam("new_trend"), trend_seq=bindparam("new_seq"))
@@ -569,14 +571,16 @@ def fold_trends(
         return
     now = now or utcnow()
     window = settings.forecast_window_minutes
-    rows = {row.id: row for row in connection.execute(_TRENDS, {"ids": list(ids)}).all()}
+    rows = {row.id: row for row in driver.every(connection, _TRENDS, {"ids": list(ids)})}
     if not rows:
         return
     after = min(row.trend_seq for row in rows.values())
     oldest = now - timedelta(minutes=window + 1)
     new: dict[str, list[tuple[int, datetime, int]]] = {sid: [] for sid in rows}
-    query = _CHANGES_AFTER if after else _CHANGES_SINCE
-    for change in connection.execute(query, {"ids": list(rows), "after": after, "oldest": oldest}):
+    query, bound = (
+        (_CHANGES_AFTER, {"after": after}) if after else (_CHANGES_SINCE, {"oldest": oldest})
+    )
+    for change in driver.every(connection, query, {"ids": list(rows), **bound}):
         if change.id > rows[change.shelter_id].trend_seq and change.occurred_at >= oldest:
             new[change.shelter_id].append((change.id, change.occurred_at, change.delta))
     updates = []
@@ -588,5 +592,4 @@ def fold_trends(
         seq = max([row.trend_seq, *(cid for cid, _, _ in changes)])
         if trend != row.trend or seq != row.trend_seq:
             updates.append({"sid": sid, "new_trend": trend, "new_seq": seq})
-    if updates:
-        connection.execute(_SET_TREND, updates)
+    driver.run_many(connection, _SET_TREND, updates)
