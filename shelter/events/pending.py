@@ -15,7 +15,7 @@ stale row. So every check-in sees exactly what it saw when each wrote at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,22 @@ class _Event:
     changes: list[dict[str, Any]]  # its count changes, to point at its seq once stored
 
 
+@dataclass(slots=True)
+class _Known:
+    """What the group read, good until the flush (then every read goes to the database
+    again): what the look-ahead read (``apply.look_ahead``), the rows read since, and the
+    households as this group changed them. A send keeps it, with what was sent folded in."""
+
+    households: dict[str, HouseholdState] = field(default_factory=dict)
+    rows: dict[str, Row | None] = field(default_factory=dict)  # shelters, before held moves
+    named: set[str] = field(default_factory=set)  # the shelters the group names: read together
+    with_room: list[Row] | None = None  # likewise, the open ones with room
+    by_pass: dict[str, Row | None] = field(default_factory=dict)
+    latest: dict[str, datetime | None] = field(default_factory=dict)  # None: no event yet
+    asked: set[str] = field(default_factory=set)  # event ids looked for
+    stored: set[str] = field(default_factory=set)  # of those, the ones stored
+
+
 class Pending:
     def __init__(self) -> None:
         self._created: list[dict[str, Any]] = []  # walk-ins' new households
@@ -55,16 +71,7 @@ class Pending:
         self._moves: dict[str, _Moves] = {}
         self._presence: dict[str, dict[str, Any]] = {}
         self._sizes: dict[str, int] = {}
-        self._households: dict[str, HouseholdState] = {}
-        self._rows: dict[str, Row | None] = {}  # shelter rows as read, before held moves
-        self._named: set[str] = set()  # the shelters the group names: read together
-        self._with_room: list[Row] | None = None  # likewise, the open ones with room
-        # What the group's look-ahead read (apply.look_ahead), good until the first flush:
-        # after it, every read goes to the database again.
-        self._by_pass: dict[str, Row | None] = {}
-        self._latest: dict[str, datetime | None] = {}  # None: no event yet
-        self._asked: set[str] = set()
-        self._stored: set[str] = set()
+        self._known = _Known()  # what was read, and households as changed: till the flush
 
     def waiting(self) -> int:
         return (
@@ -86,15 +93,15 @@ class Pending:
 
     def place(self, household: HouseholdState, params: dict[str, Any]) -> None:
         self._presence[household.id] = params
-        self._households[household.id] = household
+        self._known.households[household.id] = household
 
     def resize(self, household: HouseholdState, size: int) -> None:
         self._sizes[household.id] = size
-        self._households[household.id] = household
+        self._known.households[household.id] = household
 
     def create(self, household: HouseholdState, row: dict[str, Any]) -> None:
         self._created.append(row)
-        self._households[household.id] = household
+        self._known.households[household.id] = household
 
     def record(self, row: dict[str, Any], step: Step, *, changes: list[dict[str, Any]]) -> None:
         """An event, its step in its household's history, and its count changes."""
@@ -105,14 +112,13 @@ class Pending:
         """Send what is held and forget every row read: the path calls this before a work of
         another kind, which may change those rows, and before its status read."""
         self.send(conn)
-        self._households, self._rows, self._with_room, self._named = {}, {}, None, set()
-        self._by_pass, self._latest, self._asked, self._stored = {}, {}, set(), set()
+        self._known = _Known()
 
     def send(self, conn: Connection) -> None:
         """Send what is held, within the group's check-ins: what was read stays known, with
-        what was sent folded in (households as changed, histories with their events, ids
-        stored, latest moments, shelter rows with their moves), so the check-ins after it still read
-        nothing twice. Only the candidates for alternatives are read anew."""
+        what was sent folded in (households as changed, their latest moments, ids stored,
+        shelter rows with their moves), so the check-ins after it still read nothing twice.
+        Only the candidates for alternatives are read anew."""
         # In the order the foreign keys ask: households, their events, the events' changes.
         driver.run_many(conn, sql.INSERT_HOUSEHOLD, self._created)
         driver.run_many(
@@ -144,14 +150,14 @@ class Pending:
         )
         driver.run_many(conn, sql.INSERT_CHANGE, changes)
         for household_id in self._steps:
-            if household_id in self._latest:
-                self._latest[household_id] = self._last(household_id)
-        self._asked.update(self._events)
-        self._stored.update(self._events)
-        self._rows = {sid: row and self.current(row) for sid, row in self._rows.items()}
+            if household_id in self._known.latest:
+                self._known.latest[household_id] = self._last(household_id)
+        self._known.asked.update(self._events)
+        self._known.stored.update(self._events)
+        self._known.rows = {sid: row and self.current(row) for sid, row in self._known.rows.items()}
         self._created, self._events, self._steps = [], {}, {}
         self._moves, self._presence, self._sizes = {}, {}, {}
-        self._with_room = None
+        self._known.with_room = None
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -171,35 +177,35 @@ class Pending:
         merged records), and which of the ``asked`` event ids are ``stored``. The rows of the
         ``shelters`` it names are read together, when the first of them is asked for."""
         found = {row.pass_code: row for row in households}
-        self._by_pass.update({code: found.get(code) for code in codes})
-        self._latest.update(dict.fromkeys(plain))
-        self._latest.update({row.household_id: row.occurred_at for row in latest})
-        self._named.update(shelters)
-        self._asked.update(asked)
-        self._stored.update(stored)
+        self._known.by_pass.update({code: found.get(code) for code in codes})
+        self._known.latest.update(dict.fromkeys(plain))
+        self._known.latest.update({row.household_id: row.occurred_at for row in latest})
+        self._known.named.update(shelters)
+        self._known.asked.update(asked)
+        self._known.stored.update(stored)
 
     def looked_up(self, code: str) -> bool:
-        return code in self._by_pass
+        return code in self._known.by_pass
 
     def by_pass(self, code: str) -> Row | None:
         """The household row of a pass read ahead (None: no such pass)."""
-        return self._by_pass.get(code)
+        return self._known.by_pass.get(code)
 
     def stored(self, event_id: str) -> bool | None:
         """Was this event stored before the group began (None: not read ahead)?"""
-        return event_id in self._stored if event_id in self._asked else None
+        return event_id in self._known.stored if event_id in self._known.asked else None
 
     def comes_last(self, household_id: str, step: Step) -> bool:
         """Does ``step`` happen after every event of the household, stored or held? False
         when that is not known (not read ahead; a tie, which the event ids break)."""
-        if household_id not in self._latest:
+        if household_id not in self._known.latest:
             return False
         last = self._last(household_id)
         return last is None or step.occurred_at > last
 
     def _last(self, household_id: str) -> datetime | None:
         moments = [step.occurred_at for step in self._steps.get(household_id, ())]
-        stored = self._latest.get(household_id)
+        stored = self._known.latest.get(household_id)
         return max([*moments, stored] if stored is not None else moments, default=None)
 
     def has_event(self, event_id: str) -> bool:
@@ -211,16 +217,18 @@ class Pending:
 
     def household(self, household_id: str) -> HouseholdState | None:
         """A household this group changed, as it is now (its row is stale until the flush)."""
-        return self._households.get(household_id)
+        return self._known.households.get(household_id)
 
     def shelter(self, conn: Connection, shelter_id: str) -> Row | None:
         """A shelter's status columns as this group's moves left them (None: no such shelter)."""
-        if shelter_id not in self._rows:
+        if shelter_id not in self._known.rows:
             # With the group's other shelters not read yet: one read instead of one each.
-            wanted = {shelter_id, *self._named.difference(self._rows)}
+            wanted = {shelter_id, *self._known.named.difference(self._known.rows)}
             found = {row.id: row for row in occupancy.shelter_rows(conn, sorted(wanted))}
-            self._rows.update({sid: found.get(sid) for sid in wanted})  # None: no such shelter
-        row = self._rows[shelter_id]
+            self._known.rows.update(
+                {sid: found.get(sid) for sid in wanted}
+            )  # None: no such shelter
+        row = self._known.rows[shelter_id]
         return self.current(row) if row is not None else None
 
     def current(self, row: Row) -> Row:
@@ -247,9 +255,9 @@ class Pending:
         """
         if any(held.load.occupancy < 0 for sid, held in self._moves.items() if sid != besides):
             self.send(conn)
-        if self._with_room is None:
-            self._with_room = occupancy.with_room(conn)
-        return [self.current(row) for row in self._with_room]
+        if self._known.with_room is None:
+            self._known.with_room = occupancy.with_room(conn)
+        return [self.current(row) for row in self._known.with_room]
 
 
 def holder(session: Session) -> Pending:
