@@ -362,6 +362,12 @@ class Hub:
     def state(self) -> dict[str, ShelterStatus]:
         return dict(self._state)
 
+    def holds(self, shelter_id: str, version: int) -> bool:
+        """Does this hub already have ``version`` of the shelter, or a newer one? (A change
+        this worker committed itself was published here before its NOTIFY came back.)"""
+        known = self._state.get(shelter_id)
+        return known is not None and known.version >= version
+
     # -- hq's needs breakdown -------------------------------------------------------------
 
     def needs_message(self) -> str | None:

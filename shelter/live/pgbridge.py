@@ -5,7 +5,9 @@ Flow: the write path signals every change with ``pg_notify`` (``writes/notify.py
 by PostgreSQL when, and only if, the transaction commits. Each worker keeps one listening
 connection; a burst of notifications is gathered for a moment, the named shelters are
 re-read from the database, and the fresh statuses go to the worker's own hub, which drops
-any version it has already delivered. A revoked token is dropped from the hub's clients.
+any version it has already delivered. A shelter whose notified version the hub already
+holds is not read at all: the change was this worker's own, published at its commit (or a
+read already brought it). A revoked token is dropped from the hub's clients.
 
 A NOTIFY is not stored: a listener that was away (PostgreSQL restarted, the network
 dropped) may have missed some. So after every (re)connect it re-reads every shelter, and a
@@ -79,7 +81,7 @@ async def _follow(
 ) -> None:
     quiet = 0.0
     while True:
-        changed: set[str] = set()
+        changed: dict[str, int] = {}  # shelter -> the newest version notified
         revoked: set[str] = set()
         removed: set[str] = set()
         async for notify in conn.notifies(timeout=GATHER_SECONDS):
@@ -90,7 +92,8 @@ async def _follow(
                 elif "removed" in payload:
                     removed.add(str(payload["removed"]))
                 else:
-                    changed.add(str(payload["shelter_id"]))
+                    sid, version = str(payload["shelter_id"]), int(payload["version"])
+                    changed[sid] = max(version, changed.get(sid, version))
             except (ValueError, KeyError, TypeError):
                 log.warning("ignored a malformed notification")
         if revoked:
@@ -99,7 +102,9 @@ async def _follow(
             hub.forget(sorted(removed))
         if changed:
             quiet = 0.0
-            hub.refresh(await read_some(sorted(changed)))
+            news = sorted(sid for sid, version in changed.items() if not hub.holds(sid, version))
+            if news:
+                hub.refresh(await read_some(news))
             continue
         quiet += GATHER_SECONDS
         if quiet >= PROBE_EVERY_SECONDS:
