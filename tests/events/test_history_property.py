@@ -28,14 +28,14 @@ from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.errors import ShelterError
-from shelter.events import apply, batch, rebuild, service
+from shelter.events import apply, rebuild, service
 from shelter.events.schemas import EventIn
 from shelter.households import service as households
 from shelter.households.schemas import HouseholdCreate, HouseholdUpdate, MemberIn, Need
 from shelter.shelters import service as shelters
 from shelter.shelters.schemas import ShelterCreate, Spaces
 from shelter.tables import Event
-from shelter.writes.path import Change, Unheard, WritePath
+from shelter.writes.path import Change, Job, Unheard, WritePath
 from tests.conftest import POSTGRES, _pg
 
 HQ = Principal(token_id="test", role=Role.hq, shelter_id=None)
@@ -182,29 +182,30 @@ def _bodies(
 
 
 def _send(
-    db: Database, config: Settings, bodies: list[EventIn], batch_from: int, group: int
+    db: Database,
+    config: Settings,
+    bodies: list[EventIn],
+    batch_from: int,
+    group: int,
+    upload_at: int,
 ) -> None:
-    """The first events as kiosks online send them, ``group`` at a time into one commit as
-    the writer groups them (so they hold their writes and read ahead, ``events/pending.py``),
-    the rest as one batch (an offline upload)."""
+    """The first events as kiosks online send them, the rest as one offline upload that
+    arrives after ``upload_at`` of them; ``group`` requests at a time go into one commit,
+    as the writer groups them (so check-ins hold their writes and read ahead, and the
+    upload among them runs in a savepoint, ``writes/path.py``, ``events/pending.py``)."""
     path = WritePath(db, config, Unheard())
-    online = bodies[:batch_from]
-    for start in range(0, len(online), group):
-        jobs = [
-            service.check_in(config, data=body, token=config.admin_token)
-            for body in online[start : start + group]
-        ]
-        # Refused events (a walk-in check-out, say) must change nothing: their results say
-        # why, and the others commit.
-        for result in path.commit(jobs):
-            assert result.error is None or isinstance(result.error, ShelterError), result.error
+    token = config.admin_token
+    jobs: list[Job[Any]] = [
+        service.check_in(config, data=body, token=token) for body in bodies[:batch_from]
+    ]
     rest: list[object] = [b.model_dump(mode="json") for b in bodies[batch_from:]]
     if rest:
-        path.run(
-            functools.partial(
-                batch.apply_batch, settings=config, events=batch.parse(rest), principal=HQ
-            )
-        )
+        jobs.insert(min(upload_at, len(jobs)), service.upload(config, raw=rest, token=token))
+    for start in range(0, len(jobs), group):
+        # Refused events (a walk-in check-out, say) must change nothing: their results say
+        # why, and the others commit.
+        for result in path.commit(jobs[start : start + group]):
+            assert result.error is None or isinstance(result.error, ShelterError), result.error
 
 
 def _later(
@@ -259,7 +260,7 @@ def _assert_counts_rebuild(db: Database) -> None:
 
 
 @settings(
-    max_examples=60,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -289,12 +290,14 @@ def test_rebuild_from_the_log_equals_live_counts_whatever_the_arrival_order(
     batch_a = data.draw(st.integers(0, len(order_a)))
     batch_b = data.draw(st.integers(0, len(order_b)))
     group_a, group_b = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
+    upload_a, upload_b = data.draw(st.integers(0, batch_a)), data.draw(st.integers(0, batch_b))
 
     counts = []
-    for order, batch_from, group in ((order_a, batch_a, group_a), (order_b, batch_b, group_b)):
+    worlds = ((order_a, batch_a, group_a, upload_a), (order_b, batch_b, group_b, upload_b))
+    for order, batch_from, group, upload_at in worlds:
         shelter_ids, codes, household_ids = _setup(db, people, spaces)
         bodies = _bodies(specs, sizes, shelter_ids, codes, event_ids=_ids(len(specs)))
-        _send(db, config, [bodies[i] for i in order], batch_from, group)
+        _send(db, config, [bodies[i] for i in order], batch_from, group, upload_at)
         with db.reader() as session:
             live = rebuild.live_counts(session)
         counts.append([live[sid] for sid in shelter_ids])
