@@ -221,15 +221,17 @@ class Pending:
 
     def shelter(self, conn: Connection, shelter_id: str) -> Row | None:
         """A shelter's status columns as this group's moves left them (None: no such shelter)."""
+        row = self._stored_row(conn, shelter_id)
+        return self.current(row) if row is not None else None
+
+    def _stored_row(self, conn: Connection, shelter_id: str) -> Row | None:
+        """A shelter's row as read, before the held moves (read once a group)."""
         if shelter_id not in self._known.rows:
             # With the group's other shelters not read yet: one read instead of one each.
             wanted = {shelter_id, *self._known.named.difference(self._known.rows)}
             found = {row.id: row for row in occupancy.shelter_rows(conn, sorted(wanted))}
-            self._known.rows.update(
-                {sid: found.get(sid) for sid in wanted}
-            )  # None: no such shelter
-        row = self._known.rows[shelter_id]
-        return self.current(row) if row is not None else None
+            self._known.rows.update({sid: found.get(sid) for sid in wanted})  # None: not one
+        return self._known.rows[shelter_id]
 
     def current(self, row: Row) -> Row:
         """A shelter row read from the database, with this group's held moves added."""
@@ -246,18 +248,20 @@ class Pending:
         )
 
     def with_room(self, conn: Connection, *, besides: str) -> list[Row]:
-        """The open shelters that had room when first asked in this group (read once), as
-        the held moves leave them: the candidates for alternatives to ``besides``.
-
-        Held moves can fill a candidate (the search then passes it by), but a shelter
-        stored as full that held moves emptied is not among them: when moves emptied places
-        anywhere but ``besides``, everything held is sent first and the candidates read again.
-        """
-        if any(held.load.occupancy < 0 for sid, held in self._moves.items() if sid != besides):
-            self.send(conn)
+        """The candidates for alternatives to ``besides``, as the held moves leave them: the
+        open shelters that had room when first asked in this group (read once), and any
+        stored as full that held moves emptied places in (their rows as read for the
+        group). Whether each has room for the household is the search's to decide
+        (``occupancy.room_for``): held moves can fill a candidate, or it may be closed."""
         if self._known.with_room is None:
             self._known.with_room = occupancy.with_room(conn)
-        return [self.current(row) for row in self._known.with_room]
+        rows = {row.id: row for row in self._known.with_room}
+        for sid, held in self._moves.items():
+            if held.load.occupancy < 0 and sid != besides and sid not in rows:
+                freed = self._stored_row(conn, sid)
+                if freed is not None:
+                    rows[sid] = freed
+        return [self.current(row) for row in rows.values()]
 
 
 def holder(session: Session) -> Pending:

@@ -150,11 +150,11 @@ def test_a_refused_check_in_in_the_middle_of_a_group_leaves_the_others_held_and_
     assert agrees_with_the_log(database)
 
 
-def test_a_check_in_after_a_send_within_the_group_still_sees_the_sent_history(
+def test_a_household_that_left_earlier_in_the_group_comes_back_after_a_search_for_room(
     path: tuple[WritePath, Database, Settings],
 ) -> None:
-    """Looking for alternatives after a check-out sends what is held mid-group; what the
-    group read ahead stays good, with the sent events in the households' histories."""
+    """A check-out held, then a search for alternatives that must see the place it freed,
+    then the same household back: it is checked in, as one request at a time would be."""
     writes, database, settings = path
     [household] = walk_ins(writes, settings, "S01", 2)
     walk_ins(writes, settings, "S02", 1)
