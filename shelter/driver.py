@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,28 +238,21 @@ def run_many(conn: Connection, statement: Prepared, rows: Sequence[Params]) -> N
             raise _wrapped(conn, compiled.sql, exc) from exc
 
 
-def inserted_keys(conn: Connection, statement: Prepared, rows: Sequence[Params]) -> list[int]:
-    """Insert rows; their new integer keys, in order (``statement`` returns it on PostgreSQL).
-
-    PostgreSQL gets them all in one pipeline; SQLite, with no round trip to save and no
-    rows from ``executemany``, one ``execute`` each."""
-    if not rows:
-        return []
-    compiled = statement.compiled(conn)
-    converted = [_params(compiled, row) for row in rows]
+@contextmanager
+def pipeline(conn: Connection) -> Iterator[None]:
+    """Statements run inside go to PostgreSQL one after another without waiting for each
+    answer (psycopg's pipeline mode): one round trip for all, at the end. An error in any
+    of them is raised there, as SQLAlchemy raises it, and the statements after it did not
+    run (the transaction is then lost, as after any failed statement). SQLite has no round
+    trip to save: there it changes nothing."""
+    if conn.dialect.name == "sqlite":
+        yield
+        return
     try:
-        if conn.dialect.name == "sqlite":
-            raw = _driver(conn)
-            return [int(raw.execute(compiled.sql, row).lastrowid) for row in converted]
-        cursor = _driver(conn).cursor()
-        cursor.executemany(compiled.sql, converted, returning=True)
-        keys = []
-        while True:
-            keys.append(int(cursor.fetchone()[0]))
-            if not cursor.nextset():
-                return keys
+        with _driver(conn).pipeline():
+            yield
     except Exception as exc:
-        raise _wrapped(conn, compiled.sql, exc) from exc
+        raise _wrapped(conn, "(a pipeline of statements)", exc) from exc
 
 
 def inserted_key(conn: Connection, statement: Prepared, params: Params) -> int:

@@ -147,18 +147,25 @@ EVENT_FIELDS = (
 )
 # Returns the new row's seq, for its count changes to point at.
 INSERT_EVENT = Prepared(_insert(_E, EVENT_FIELDS).returning(_E.c.seq))
-INSERT_CHANGE = Prepared(
-    _insert(
-        _C,
-        (
-            "event_seq",
-            "shelter_id",
-            "delta",
-            "accessible_delta",
-            "pets_delta",
-            "outside_delta",
-            "occurred_at",
-        ),
+# Many events at once (``executemany``): their changes find their seq by event_id.
+INSERT_EVENTS = Prepared(_insert(_E, EVENT_FIELDS))
+_CHANGE_FIELDS = (
+    "shelter_id",
+    "delta",
+    "accessible_delta",
+    "pets_delta",
+    "outside_delta",
+    "occurred_at",
+)
+INSERT_CHANGE = Prepared(_insert(_C, ("event_seq", *_CHANGE_FIELDS)))
+# An event's count change, pointing at the event stored just before it in the same
+# statements (by its unique event_id): nothing has to come back between the two inserts.
+INSERT_EVENT_CHANGE = Prepared(
+    _C.insert().values(
+        event_seq=select_rows(_E.c.seq)
+        .where(_E.c.event_id == bindparam("event_id"))
+        .scalar_subquery(),
+        **{name: bindparam(name) for name in _CHANGE_FIELDS},
     )
 )
 WALK_IN_FIELDS = (
