@@ -20,17 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlmodel import Session
 
+from shelter import driver
 from shelter.tables import Shelter
 
 _S = Shelter.__table__  # type: ignore[attr-defined]
-_LOCK = (
-    select(_S.c.id)
-    .where(_S.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_S.c.id)
-    .with_for_update()
+# On the driver (prepared, the ids as one parameter): taken once a group on the hot path.
+_LOCK = driver.Prepared(
+    select(_S.c.id).where(driver.in_values(_S.c.id, "ids")).order_by(_S.c.id).with_for_update()
 )
 _HELD = "shelter_locks"
 
@@ -48,6 +47,6 @@ def take(session: Session, shelter_ids: Iterable[str | None], *, up_front: bool 
     held: set[str] = session.info.setdefault(_HELD, set())
     wanted = sorted({sid for sid in shelter_ids if sid is not None} - held)
     if wanted:
-        connection.execute(_LOCK, {"ids": wanted})
+        driver.every(connection, _LOCK, {"ids": wanted})
         if up_front:
             held.update(wanted)
