@@ -221,6 +221,28 @@ def every(conn: Connection, statement: Prepared, params: Params) -> list[Any]:
     return _rows(statement, compiled, cursor, cursor.fetchall())
 
 
+def every_of(conn: Connection, reads: Sequence[tuple[Prepared, Params]]) -> list[list[Any]]:
+    """The rows of several selects that do not depend on each other, in order: on
+    PostgreSQL sent together in one pipeline, one round trip for all (run in the order
+    given, so a lock the first takes holds for the others)."""
+    if conn.dialect.name == "sqlite":
+        return [every(conn, statement, params) for statement, params in reads]
+    compiled = [(statement, statement.compiled(conn), params) for statement, params in reads]
+    raw = _driver(conn)
+    try:
+        with raw.pipeline():
+            cursors = [raw.cursor() for _ in compiled]
+            for cursor, (_, one, params) in zip(cursors, compiled, strict=True):
+                cursor.execute(one.sql, _params(one, params))
+            fetched = [cursor.fetchall() for cursor in cursors]  # the first fetch syncs all
+    except Exception as exc:
+        raise _wrapped(conn, "(a pipeline of statements)", exc) from exc
+    return [
+        _rows(statement, one, cursor, raws)
+        for (statement, one, _), cursor, raws in zip(compiled, cursors, fetched, strict=True)
+    ]
+
+
 def run(conn: Connection, statement: Prepared, params: Params) -> int:
     """Run a change; how many rows it changed."""
     compiled = statement.compiled(conn)

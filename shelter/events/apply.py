@@ -182,12 +182,19 @@ def look_ahead(session: Session, parts: list[list[EventIn]]) -> list[str | None]
     codes = sorted({code for code in normal if code})  # one that cannot be a code: unknown
     sqlite = conn.dialect.name == "sqlite"  # one writer: nothing to lock
     query = sql.HOUSEHOLDS_BY_PASSES if sqlite else sql.HOUSEHOLDS_BY_PASSES_LOCKED
-    rows = driver.every(conn, query, {"codes": codes}) if codes else []
+    ids = sorted({str(data.event_id) for data in group})
+    # One round trip on PostgreSQL: the households (locked first), their latest moments,
+    # the event ids stored.
+    rows, latest, seen = driver.every_of(
+        conn,
+        [
+            (query, {"codes": codes}),
+            (sql.LATEST_BY_PASSES, {"codes": codes}),
+            (sql.EVENTS_SEEN, {"ids": ids}),
+        ],
+    )
     # A merged record's pass leads to another household: read when its event runs.
     plain = [row.id for row in rows if not row.merged_records and row.merged_into is None]
-    latest = driver.every(conn, sql.LATEST, {"ids": plain}) if plain else []
-    ids = sorted({str(data.event_id) for data in group})
-    seen = driver.every(conn, sql.EVENTS_SEEN, {"ids": ids}) if ids else []
     stored = [row.event_id for row in seen]
     shelters = [data.shelter_id for data in group] + [row.shelter_id for row in rows]
     holder = pending.holder(session)

@@ -170,13 +170,16 @@ class Pending:
         stored: Sequence[str],
     ) -> None:
         """Keep what the group's look-ahead read: the households of ``codes`` (one missing
-        is an unknown pass), the moment of the ``latest`` event of each ``plain`` one (no
-        merged records), and which of the ``asked`` event ids are ``stored``. The rows of the
-        ``shelters`` it names are read together, when the first of them is asked for."""
+        is an unknown pass), the moment of the ``latest`` event of each ``plain`` one (with
+        no merged records: another's moment is not kept), and which of the ``asked`` event
+        ids are ``stored``. The rows of the ``shelters`` it names are read together, when
+        the first of them is asked for."""
         found = {row.pass_code: row for row in households}
         self._known.by_pass.update({code: found.get(code) for code in codes})
-        self._known.latest.update(dict.fromkeys(plain))
-        self._known.latest.update({row.household_id: row.occurred_at for row in latest})
+        moments = {row.household_id: row.occurred_at for row in latest}
+        self._known.latest.update(
+            {household_id: moments.get(household_id) for household_id in plain}
+        )
         self._known.named.update(shelters)
         self._known.asked.update(asked)
         self._known.stored.update(stored)

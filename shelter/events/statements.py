@@ -72,11 +72,15 @@ _HOUSEHOLDS_BY_PASSES = (
 )
 HOUSEHOLDS_BY_PASSES = Prepared(_HOUSEHOLDS_BY_PASSES)
 HOUSEHOLDS_BY_PASSES_LOCKED = Prepared(_HOUSEHOLDS_BY_PASSES.with_for_update())
-# The moment of each household's latest event: a scan that comes after it needs no history
-# (``apply.apply_event``). The index on (household_id, occurred_at) answers each from its end.
-LATEST = Prepared(
+# The moment of the latest event of each household these passes name: a scan that comes
+# after it needs no history (``apply.apply_event``). By pass, not by the households read
+# just before, so both go out together (``driver.every_of``); by the pass code's index,
+# then the index on (household_id, occurred_at) from its end. (Merged records' histories
+# are read whole: the caller passes their moments by.)
+LATEST_BY_PASSES = Prepared(
     select_rows(_E.c.household_id, func.max(_E.c.occurred_at).label("occurred_at"))
-    .where(in_values(_E.c.household_id, "ids"))
+    .join(_H, _H.c.id == _E.c.household_id)
+    .where(in_values(_H.c.pass_code, "codes"))
     .group_by(_E.c.household_id)
 )
 EVENTS_SEEN = Prepared(select_rows(_E.c.event_id).where(in_values(_E.c.event_id, "ids")))
