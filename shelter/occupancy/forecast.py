@@ -1,12 +1,12 @@
 """When a shelter will be full: net arrivals per hour over a recent window, extrapolated.
 
-Pure functions, no I/O (the I/O is ``service.fold_trends``, run by the write path).
+Pure functions, no I/O (the I/O is ``service.fold_and_read``, run by the write path).
 
 Where the window lives, and why there: every shelter row carries its own *trend*, the
 count changes of its last ``forecast_window_minutes`` summed per minute
 (``[[unix_minute, delta], …]``), plus ``trend_seq``, the last count change folded in. The
 write path folds the count changes a transaction made into the rows it touched, in the
-same transaction (``service.fold_trends``). So a status is still one row: every reader
+same transaction (``service.fold_and_read``). So a status is still one row: every reader
 (the live hub, the workers that re-read a shelter after a NOTIFY, the REST reads, the
 alternatives a check-in is offered, the command line) gets the forecast from the columns
 it already reads, with no query per status and no in-process cache to keep in step

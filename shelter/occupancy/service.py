@@ -539,8 +539,9 @@ def flows(session: Session, *, hours: int, now: datetime | None = None) -> Flows
 _C = CountChange.__table__  # type: ignore[attr-defined]
 # On the driver (``driver.Prepared``, the list of ids as one parameter): the write path
 # runs these once a group, on the check-ins' hot path.
-_TRENDS = driver.Prepared(
-    select_rows(_S.c.id, _S.c.trend, _S.c.trend_seq).where(driver.in_values(_S.c.id, "ids"))
+# A status's columns and where its trend was folded up to.
+_FOLD_ROWS = driver.Prepared(
+    select_rows(*STATUS_COLUMNS, _S.c.trend_seq).where(driver.in_values(_S.c.id, "ids"))
 )
 _CHANGES = select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta).where(
     driver.in_values(_C.c.shelter_id, "ids")
@@ -557,39 +558,62 @@ _SET_TREND = driver.Prepared(
 )
 
 
-def fold_trends(
-    connection: Connection, settings: Settings, ids: Sequence[str], *, now: datetime | None = None
-) -> None:
-    """Fold the count changes not yet in these shelters' trends into them (the write path
-    runs this inside the transaction that made the changes, so the rows are locked).
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The statuses a commit makes true, and the trend updates that make them so."""
+
+    statuses: list[ShelterStatus]
+    trends: list[dict[str, object]]  # for ``store_trends``, sent with the commit's NOTIFY
+
+
+def fold_and_read(
+    connection: Connection,
+    settings: Settings,
+    touched: Sequence[str],
+    shown: Sequence[str],
+    *,
+    now: datetime | None = None,
+) -> Folded:
+    """The statuses of ``shown`` as this transaction leaves them, with the count changes
+    not yet in the ``touched`` shelters' trends folded in (the write path runs this inside
+    the transaction that made the changes, with those rows locked). Two reads: the rows,
+    then the new changes; the trend updates are for the caller to send (``store_trends``).
 
     Per shelter, count changes are written only under its row lock, so their ids rise in
     commit order and ``id > trend_seq`` is exactly what is new, whatever other workers did.
     Only changes inside the window are read: older ones can never move the rate.
     """
-    if not ids:
-        return
-    now = now or utcnow()
-    window = settings.forecast_window_minutes
-    rows = {row.id: row for row in driver.every(connection, _TRENDS, {"ids": list(ids)})}
-    if not rows:
-        return
-    after = min(row.trend_seq for row in rows.values())
-    oldest = now - timedelta(minutes=window + 1)
-    new: dict[str, list[tuple[int, datetime, int]]] = {sid: [] for sid in rows}
-    query, bound = (
-        (_CHANGES_AFTER, {"after": after}) if after else (_CHANGES_SINCE, {"oldest": oldest})
+    ids = sorted({*shown, *touched})
+    rows = (
+        {row.id: row for row in driver.every(connection, _FOLD_ROWS, {"ids": ids})} if ids else {}
     )
-    for change in driver.every(connection, query, {"ids": list(rows), **bound}):
-        if change.id > rows[change.shelter_id].trend_seq and change.occurred_at >= oldest:
-            new[change.shelter_id].append((change.id, change.occurred_at, change.delta))
-    updates = []
-    for sid, row in rows.items():
-        changes = new[sid]
-        trend = forecasting.fold(
-            row.trend, [(at, delta) for _, at, delta in changes], now=now, window_minutes=window
+    folding = [rows[sid] for sid in sorted(set(touched)) if sid in rows]
+    trends: list[dict[str, object]] = []
+    if folding:
+        now = now or utcnow()
+        window = settings.forecast_window_minutes
+        after = min(row.trend_seq for row in folding)
+        oldest = now - timedelta(minutes=window + 1)
+        new: dict[str, list[tuple[int, datetime, int]]] = {row.id: [] for row in folding}
+        query, bound = (
+            (_CHANGES_AFTER, {"after": after}) if after else (_CHANGES_SINCE, {"oldest": oldest})
         )
-        seq = max([row.trend_seq, *(cid for cid, _, _ in changes)])
-        if trend != row.trend or seq != row.trend_seq:
-            updates.append({"sid": sid, "new_trend": trend, "new_seq": seq})
-    driver.run_many(connection, _SET_TREND, updates)
+        for change in driver.every(connection, query, {"ids": list(new), **bound}):
+            if change.id > rows[change.shelter_id].trend_seq and change.occurred_at >= oldest:
+                new[change.shelter_id].append((change.id, change.occurred_at, change.delta))
+        for row in folding:
+            changes = new[row.id]
+            trend = forecasting.fold(
+                row.trend, [(at, delta) for _, at, delta in changes], now=now, window_minutes=window
+            )
+            seq = max([row.trend_seq, *(cid for cid, _, _ in changes)])
+            if trend != row.trend or seq != row.trend_seq:
+                trends.append({"sid": row.id, "new_trend": trend, "new_seq": seq})
+                rows[row.id] = row._replace(trend=trend, trend_seq=seq)
+    statuses = [status_of(rows[sid], settings) for sid in sorted(set(shown)) if sid in rows]
+    return Folded(statuses, trends)
+
+
+def store_trends(connection: Connection, trends: Sequence[dict[str, object]]) -> None:
+    """Write the trends ``fold_and_read`` folded."""
+    driver.run_many(connection, _SET_TREND, trends)

@@ -12,15 +12,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import text
+from sqlalchemy import String, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session
 
+from shelter import driver
 from shelter.occupancy.schemas import ShelterStatus
 
 CHANNEL = "shelter_changes"
-# All of a commit's notifications in one statement: one round trip, not one per shelter.
-_NOTIFY = text(
-    "SELECT pg_notify(:channel, payload) FROM unnest(CAST(:payloads AS text[])) AS payload"
+# All of a commit's notifications in one statement: one round trip, not one per shelter;
+# on the driver, so it can go in one pipeline with the trend updates (``writes/path.py``).
+_PAYLOADS = (
+    func.unnest(bindparam("payloads", type_=ARRAY(String())))
+    .table_valued("payload")
+    .render_derived()
+)
+_NOTIFY = driver.Prepared(
+    select(func.pg_notify(bindparam("channel", type_=String()), _PAYLOADS.c.payload).label("sent"))
 )
 
 
@@ -40,4 +48,4 @@ def signal(
     payloads += [json.dumps({"revoked": token_id}) for token_id in revoked]
     payloads += [json.dumps({"removed": shelter_id}) for shelter_id in removed]
     if payloads:
-        connection.execute(_NOTIFY, {"channel": CHANNEL, "payloads": payloads})
+        driver.run(connection, _NOTIFY, {"channel": CHANNEL, "payloads": payloads})

@@ -12,10 +12,11 @@ answer. ``WritePath.commit`` runs one or more works in one transaction:
    one, and should it ever fail otherwise, the whole group is run again with savepoints;
    such a work may hold some writes back to the group's end (``behind.py``), sent before
    any other work runs and before step 3;
-3. folds the count changes into the touched shelters' forecast trends, then reads the
-   statuses of the shelters the works touched (and those their answers show) once,
-   inside the transaction: the states this commit makes true;
-4. signals the other workers (``notify.py``: a NOTIFY that PostgreSQL sends on commit);
+3. reads the statuses of the shelters the works touched (and those their answers show)
+   once, inside the transaction, with the count changes folded into the touched ones'
+   forecast trends: the states this commit makes true;
+4. stores those trends and signals the other workers (``notify.py``: a NOTIFY that
+   PostgreSQL sends on commit), one round trip for both;
 5. commits;
 6. hands the touched statuses to the publisher (the live hub, wired in by the app), then
    shapes every work's answer from the same statuses.
@@ -36,6 +37,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
+from shelter import driver
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.errors import ShelterError
@@ -296,13 +298,15 @@ class WritePath:
             # Their rows locked first (already held when counts moved; a change of a
             # shelter's details may not hold it), so no other worker's fold interleaves.
             locks.take(session, touched, up_front=True)
-            occupancy.fold_trends(session.connection(), self._settings, touched)
-            read = occupancy.statuses_by_id(session.connection(), self._settings, sorted(shown))
-            statuses = {status.id: status for status in read}
+            conn = session.connection()
+            folded = occupancy.fold_and_read(conn, self._settings, touched, sorted(shown))
+            statuses = {status.id: status for status in folded.statuses}
             changed = [statuses[sid] for sid in touched if sid in statuses]
             revoked = sorted(set().union(*(c.revoked for c in changes)))
             removed = sorted(set().union(*(c.removed for c in changes)))
-            notify.signal(session, changed, revoked=revoked, removed=removed)
+            with driver.pipeline(conn):  # one round trip on PostgreSQL for both
+                occupancy.store_trends(conn, folded.trends)
+                notify.signal(session, changed, revoked=revoked, removed=removed)
         # Committed. Publish before answering (see the module docstring).
         if changed:
             self._publisher.publish(changed)

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import psycopg
 import pytest
 
+from shelter.bootstrap import bootstrap
+from shelter.config import Settings
+from shelter.db import Database
+from shelter.events import service
+from shelter.events.schemas import EventIn, Kind
 from shelter.live import pgbridge
 from shelter.live.hub import Hub
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.writes.notify import CHANNEL
+from shelter.writes.path import Unheard, WritePath
 from tests.live.test_hub import status
+from tests.writes.conftest import ADMIN
 
 
 def test_a_worker_reads_again_only_the_changes_its_hub_does_not_hold(database_url: str) -> None:
@@ -63,3 +71,48 @@ def test_a_worker_reads_again_only_the_changes_its_hub_does_not_hold(database_ur
             bridge.cancel()
 
     asyncio.run(scenario())
+
+
+def test_a_commit_notifies_each_changed_shelter_with_its_version_and_stores_its_trend(
+    database_url: str,
+) -> None:
+    """The write path's NOTIFY (``writes/notify.py``) goes out in one pipeline with the
+    trend updates: a listener hears every changed shelter at the version the answer shows,
+    and the folded trend is stored."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite runs one process")
+    settings = Settings(database_url=database_url, admin_token=ADMIN)
+    database = Database(settings.database_url)
+    bootstrap(database, settings)
+    writes = WritePath(database, settings, Unheard())
+    info = pgbridge.conninfo(database_url)
+    try:
+        with psycopg.connect(info, autocommit=True) as listener:
+            listener.execute(f"LISTEN {CHANNEL}")
+            walk_ins = [
+                service.check_in(
+                    settings,
+                    data=EventIn(
+                        event_id=uuid.uuid4(),
+                        shelter_id=sid,
+                        kind=Kind.check_in,
+                        pass_code=None,
+                        headcount=2,
+                    ),
+                    token=ADMIN,
+                )
+                for sid in ("S01", "S02", "S01")
+            ]
+            answers = [result.unwrap().result for result in writes.commit(walk_ins)]
+            heard = [json.loads(n.payload) for n in listener.notifies(timeout=1, stop_after=2)]
+            [trend_seq] = listener.execute(
+                "SELECT trend_seq FROM shelters WHERE id = 'S01'"
+            ).fetchone() or [0]
+    finally:
+        database.dispose()
+    versions = {answer.shelter.id: answer.shelter.version for answer in answers}
+    assert sorted(heard, key=lambda p: p["shelter_id"]) == [
+        {"shelter_id": "S01", "version": versions["S01"]},
+        {"shelter_id": "S02", "version": versions["S02"]},
+    ]
+    assert trend_seq > 0, "the trend was not stored"
