@@ -257,7 +257,7 @@ def _comes_last(household: HouseholdState, step: Step, held: Pending | None) -> 
     Not for a pre-printed pass still learning its size: a scan that grows it refolds its
     earlier ones at the new size (``counted_scan``).
     """
-    return held is not None and held.comes_last(household.id, step)
+    return held is not None and not household.open_size and held.comes_last(household.id, step)
 
 
 def _demand(household: HouseholdState, shelter_id: str, people: int, stay: str) -> Demand:

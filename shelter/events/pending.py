@@ -119,6 +119,8 @@ class Pending:
         what was sent folded in (households as changed, their latest moments, ids stored,
         shelter rows with their moves), so the check-ins after it still read nothing twice.
         Only the candidates for alternatives are read anew."""
+        if not self.waiting():
+            return  # nothing to send (on PostgreSQL, not even a round trip)
         # In the order the foreign keys ask: households, their events, the events' changes;
         # on PostgreSQL as one pipeline, one round trip for all.
         moves = [

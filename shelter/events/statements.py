@@ -133,6 +133,12 @@ def _insert(table: Any, columns: tuple[str, ...]) -> Any:
     return table.insert().values({name: bindparam(name) for name in columns})
 
 
+def _many(table: Any, columns: tuple[str, ...]) -> Any:
+    """An insert for ``executemany``: no ``RETURNING`` of the new key (PostgreSQL would
+    send every key back for nothing)."""
+    return _insert(table, columns).inline()
+
+
 EVENT_FIELDS = (
     "event_id",
     "request_hash",
@@ -152,7 +158,7 @@ EVENT_FIELDS = (
 # Returns the new row's seq, for its count changes to point at.
 INSERT_EVENT = Prepared(_insert(_E, EVENT_FIELDS).returning(_E.c.seq))
 # Many events at once (``executemany``): their changes find their seq by event_id.
-INSERT_EVENTS = Prepared(_insert(_E, EVENT_FIELDS))
+INSERT_EVENTS = Prepared(_many(_E, EVENT_FIELDS))
 _CHANGE_FIELDS = (
     "shelter_id",
     "delta",
@@ -161,11 +167,13 @@ _CHANGE_FIELDS = (
     "outside_delta",
     "occurred_at",
 )
-INSERT_CHANGE = Prepared(_insert(_C, ("event_seq", *_CHANGE_FIELDS)))
+INSERT_CHANGE = Prepared(_many(_C, ("event_seq", *_CHANGE_FIELDS)))
 # An event's count change, pointing at the event stored just before it in the same
 # statements (by its unique event_id): nothing has to come back between the two inserts.
 INSERT_EVENT_CHANGE = Prepared(
-    _C.insert().values(
+    _C.insert()
+    .inline()
+    .values(
         event_seq=select_rows(_E.c.seq)
         .where(_E.c.event_id == bindparam("event_id"))
         .scalar_subquery(),

@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from shelter.db import Database
-from shelter.tables import Household
+from shelter.events import timeline
+from shelter.events.timeline import Step
+from shelter.tables import Event, Household
 from tests.conftest import HQ, event, make_token, occupancy_of
 from tests.households.test_records import assert_counts_exact, record
 
@@ -164,4 +166,39 @@ def test_a_blank_pass_merged_into_a_registration_checks_that_household_in(
     out = scan(client, home["pass_code"], "check_out")
     assert out["people"] == 2
     assert occupancy_of(client, "S01") == 0
+    assert_counts_exact(db)
+
+
+def test_a_blank_pass_that_grows_is_refolded_at_its_new_size(
+    client: TestClient, db: Database, blank: Household
+) -> None:
+    """A scan that grows a blank pass refolds its earlier scans at the new size, even when
+    it comes after all of them (where a registered household's scan just folds onto its
+    presence): the stored presence stays what its history gives (found in review)."""
+    kiosk = make_token(client, role="kiosk", shelter_id="S01")
+    steps = [("check_in", 2), ("check_in", 2), ("check_out", 2), ("check_in", 3)]
+    for minute, (kind, headcount) in enumerate(steps):
+        body = event(
+            "S01",
+            kind,
+            pass_code=blank.pass_code,
+            headcount=headcount,
+            occurred_at=f"2026-11-22T09:0{minute}:00+00:00",
+        )
+        response = client.post("/api/v1/events", json=body, headers=kiosk)
+        assert response.status_code == 201, response.text
+    with db.reader() as session:
+        stored = session.get(Household, blank.id)
+        assert stored is not None
+        rows = session.exec(select(Event).where(Event.household_id == blank.id)).all()
+        history = [
+            Step(e.kind, e.shelter_id, e.headcount, e.occurred_at, e.event_id, e.stay) for e in rows
+        ]
+    folded = timeline.fold(history, size=stored.size)
+    assert stored.size == 3
+    assert (stored.shelter_id, stored.present, stored.since) == (
+        folded.shelter_id,
+        folded.people,
+        folded.since,
+    )
     assert_counts_exact(db)
