@@ -375,11 +375,15 @@ def shelter_row(connection: Connection, shelter_id: str) -> ShelterLike | None:
 
 
 # Any number of shelters in one prepared statement (``driver.in_values``).
-_SOME = driver.Prepared(select_rows(*STATUS_COLUMNS).where(driver.in_values(_S.c.id, "ids")))
+# With where each trend was folded up to (``fold_and_read``).
+_SOME = driver.Prepared(
+    select_rows(*STATUS_COLUMNS, _S.c.trend_seq).where(driver.in_values(_S.c.id, "ids"))
+)
 
 
 def shelter_rows(connection: Connection, ids: Sequence[str]) -> list[ShelterLike]:
-    """The status columns of the shelters of ``ids`` that exist, in one read."""
+    """The status columns of the shelters of ``ids`` that exist (and ``trend_seq``), in one
+    read."""
     rows: list[ShelterLike] = driver.every(connection, _SOME, {"ids": list(ids)}) if ids else []
     return rows
 
@@ -539,10 +543,6 @@ def flows(session: Session, *, hours: int, now: datetime | None = None) -> Flows
 _C = CountChange.__table__  # type: ignore[attr-defined]
 # On the driver (``driver.Prepared``, the list of ids as one parameter): the write path
 # runs these once a group, on the check-ins' hot path.
-# A status's columns and where its trend was folded up to.
-_FOLD_ROWS = driver.Prepared(
-    select_rows(*STATUS_COLUMNS, _S.c.trend_seq).where(driver.in_values(_S.c.id, "ids"))
-)
 _CHANGES = select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta).where(
     driver.in_values(_C.c.shelter_id, "ids")
 )
@@ -584,9 +584,9 @@ def fold_and_read(
     Only changes inside the window are read: older ones can never move the rate.
     """
     ids = sorted({*shown, *touched})
-    rows = (
-        {row.id: row for row in driver.every(connection, _FOLD_ROWS, {"ids": ids})} if ids else {}
-    )
+    # As the driver's rows (named tuples with ``trend_seq``), not as ``ShelterLike``.
+    found = driver.every(connection, _SOME, {"ids": ids}) if ids else []
+    rows = {row.id: row for row in found}
     folding = [rows[sid] for sid in sorted(set(touched)) if sid in rows]
     trends: list[dict[str, object]] = []
     if folding:
