@@ -200,6 +200,7 @@ def viewers_process(port: int, count: int, ready: Any, done: Any, out: Any) -> N
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)  # single events, ms
+    answered_at: list[float] = field(default_factory=list)  # when each of those came back
     batch_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     acknowledged: set[str] = field(default_factory=set)
@@ -306,6 +307,7 @@ async def kiosk(
                 tally.errors.append(f"{kind}: {type(exc).__name__}")
                 break
             tally.latencies.append((time.perf_counter() - began) * 1000)
+            tally.answered_at.append(time.time())
             expected = (201,) if attempt == 0 else (200,)
             if answer.status_code not in expected:
                 tally.errors.append(f"{kind} {answer.status_code}: {answer.text[:200]}")
@@ -378,6 +380,14 @@ async def residents(base: str, count: int, every: float, until: float) -> dict[s
 
 def residents_process(base: str, count: int, every: float, until: float, out: Any) -> None:
     out.send(asyncio.run(residents(base, count, every, until)))
+
+
+def slowest(tally: Tally, started: float, share: float = 0.01) -> dict[str, Any]:
+    """When the slowest requests (the top ``share``) were answered, in seconds since the load began:
+    a tail that comes in bursts points at something periodic on the server."""
+    pairs = sorted(zip(tally.latencies, tally.answered_at, strict=True), reverse=True)
+    top = pairs[: max(1, int(len(pairs) * share))] if pairs else []
+    return {"at_s": sorted(round(at - started, 1) for _, at in top)}
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -636,6 +646,7 @@ def day(plan: Plan, *, postgres: bool, workers: int, bare_seconds: int) -> dict[
             "first_errors": tally.errors[:5],
             "request_ms": percentiles(tally.latencies),
             "batch_ms": percentiles(tally.batch_latencies),
+            "slowest": slowest(tally, started),
         }
         result["verify"] = verify(url, tally.acknowledged)
         if pg_name:

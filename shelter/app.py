@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
         tasks = [
-            asyncio.create_task(hub.fanout_loop()),
+            asyncio.create_task(hub.fanout_loop(every=settings.live_fanout_every_seconds)),
             asyncio.create_task(_resync_loop(hub, db, settings)),
             asyncio.create_task(hub.needs_loop(settings.live_needs_interval_seconds)),
         ]

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     ws_per_message_deflate: bool = False
     # Clients only ever send a small auth message; anything larger is refused.
     ws_max_message_bytes: int = 16 * 1024
+    # A fan-out pass to the live clients starts at most this often: in a surge, the
+    # changes of this long go to each client together, in one write (live/hub.py).
+    live_fanout_every_seconds: float = Field(default=0.1, ge=0, le=5)
     # Safety net: re-read every shelter this often and publish what the feed missed.
     live_resync_seconds: float = 15.0
     # HQ's needs breakdown is recounted at most this often while check-ins stream in.

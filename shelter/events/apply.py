@@ -301,7 +301,13 @@ def _spaces_full(settings: Settings, *, kind: str, shelter: Row, demand: Demand)
 
 
 def _replay(
-    conn: Connection, settings: Settings, event_id: str, digest: str, held: Pending | None
+    conn: Connection,
+    settings: Settings,
+    event_id: str,
+    digest: str,
+    held: Pending | None,
+    *,
+    advise: bool,
 ) -> Applied:
     existing = conn.execute(sql.EVENT_BY_ID, {"id": event_id}).one()
     if existing.request_hash != digest:
@@ -324,9 +330,17 @@ def _replay(
         pass_code=household.pass_code,
         household_size=household.size,
         stay=existing.stay,
-        spaces_full=_spaces_full(settings, kind=existing.kind, shelter=shelter, demand=demand),
-        alternatives=_alternatives(
-            conn, settings, kind=existing.kind, shelter=shelter, demand=demand, held=held
+        spaces_full=(
+            _spaces_full(settings, kind=existing.kind, shelter=shelter, demand=demand)
+            if advise
+            else []
+        ),
+        alternatives=(
+            _alternatives(
+                conn, settings, kind=existing.kind, shelter=shelter, demand=demand, held=held
+            )
+            if advise
+            else []
         ),
         replay=True,
         touched=[],
@@ -346,9 +360,21 @@ def apply(
 
 
 def apply_event(
-    session: Session, settings: Settings, *, data: EventIn, principal: auth.Principal
+    session: Session,
+    settings: Settings,
+    *,
+    data: EventIn,
+    principal: auth.Principal,
+    advise: bool = True,
 ) -> Applied:
     """Apply one event inside the caller's write transaction: what it did.
+
+    ``advise``: look for what the answer tells the person at the door, the kinds of space
+    that are full and the alternatives when there is no room. An offline kiosk's upload
+    answers with neither (the household was let in long before it is sent), and
+    looking for alternatives reads every shelter with room: for a surge of uploads into
+    full shelters that was most of the writer's time (benchmarks.md, sixth round).
+    Whether the household is over capacity is kept in the log either way.
 
     Everything that can refuse it (scope, a reused id, an unknown shelter or pass, a bad
     time or headcount) is checked before its first write, so a refused event has changed
@@ -361,12 +387,12 @@ def apply_event(
     event_id = str(data.event_id)
     if held is not None and held.has_event(event_id):
         held.send(conn)  # sent twice in one group: the second answers from the stored first
-        return _replay(conn, settings, event_id, digest, held)
+        return _replay(conn, settings, event_id, digest, held, advise=advise)
     stored = held.stored(event_id) if held is not None else None
     if stored is None:  # not read ahead (or no longer known): ask
         stored = driver.one(conn, sql.EVENT_SEEN, {"id": event_id}) is not None
     if stored:
-        return _replay(conn, settings, event_id, digest, held)
+        return _replay(conn, settings, event_id, digest, held, advise=advise)
 
     now = utcnow()
     # An unknown shelter: 404 before anything is written.
@@ -403,10 +429,13 @@ def apply_event(
             and household.stay == INSIDE
             and occupancy.over(shelter, settings, demand)
         )
-        spaces_full = _spaces_full(settings, kind=data.kind.value, shelter=shelter, demand=demand)
-        alternatives = _alternatives(
-            conn, settings, kind=data.kind.value, shelter=shelter, demand=demand, held=held
-        )
+        if advise:
+            spaces_full = _spaces_full(
+                settings, kind=data.kind.value, shelter=shelter, demand=demand
+            )
+            alternatives = _alternatives(
+                conn, settings, kind=data.kind.value, shelter=shelter, demand=demand, held=held
+            )
     row = {
         "event_id": event_id,
         "request_hash": digest,

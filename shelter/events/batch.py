@@ -83,7 +83,8 @@ def apply_batch(
             continue
 
         def one(session: Session, data: EventIn = data) -> Applied:
-            return apply_event(session, settings, data=data, principal=principal)
+            # Its answer names no alternatives: not looked for (``apply_event``).
+            return apply_event(session, settings, data=data, principal=principal, advise=False)
 
         applied = isolated(session, one)
         if isinstance(applied, BaseException) and not isinstance(applied, ShelterError):

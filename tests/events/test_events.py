@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import col, select
 
 from shelter.app import create_app
 from shelter.config import Settings
+from shelter.db import Database
+from shelter.tables import Event
 from tests.conftest import ADMIN, HQ, event, make_household, make_token, occupancy_of
 
 
@@ -399,3 +403,34 @@ def test_a_shelter_shown_full_by_changed_thresholds_offers_alternatives(
             client, event("S04", headcount=client.get("/api/v1/shelters/S04").json()["capacity"])
         )
         assert "S05" not in {s["id"] for s in elsewhere["alternatives"]}
+
+
+def test_an_offline_upload_into_a_full_shelter_counts_over_capacity_without_looking_elsewhere(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload's answer names no alternatives, so none are looked for (each search reads
+    every shelter with room); over capacity is still logged. A single check-in still gets
+    them, through the same rule."""
+    from shelter.occupancy import service as occupancy
+
+    searched: list[str] = []
+    real = occupancy.alternatives
+
+    def spy(*args: object, **kwargs: object) -> object:
+        searched.append(kwargs["near"].id)  # type: ignore[attr-defined]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(occupancy, "alternatives", spy)
+    client.patch("/api/v1/shelters/S05", json={"capacity": 2}, headers=HQ)
+    queued = [event("S05", headcount=2) for _ in range(3)]
+    answer = client.post("/api/v1/events/batch", json={"events": queued}, headers=HQ)
+    assert answer.status_code == 200
+    assert [r["status"] for r in answer.json()["results"]] == ["applied"] * 3
+    assert searched == []
+    assert occupancy_of(client, "S05") == 6
+    with db.reader() as session:
+        logged = session.exec(select(Event.over_capacity).order_by(col(Event.seq))).all()
+    assert logged == [False, True, True]  # 2 of 2 places, then 4 and 6
+    single = post(client, event("S05", headcount=1))
+    assert single["over_capacity"] is True and single["alternatives"]
+    assert searched == ["S05"]

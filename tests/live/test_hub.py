@@ -52,12 +52,10 @@ class FakeSocket:
         return [(m["shelter"]["id"], m["shelter"]["version"]) for m in self.received]  # type: ignore[index]
 
 
-async def running(
-    scenario: Callable[[Hub], Awaitable[None]],
-) -> None:
+async def running(scenario: Callable[[Hub], Awaitable[None]], every: float = 0.0) -> None:
     """Run a scenario against a hub whose fan-out task is running."""
     hub = Hub()
-    fanout = asyncio.create_task(hub.fanout_loop(chunk=2))
+    fanout = asyncio.create_task(hub.fanout_loop(chunk=2, every=every))
     try:
         await scenario(hub)
     finally:
@@ -232,6 +230,81 @@ def test_a_send_that_must_wait_is_finished_later_in_a_task() -> None:
 
 async def _await(awaitable: Awaitable[None]) -> None:
     await awaitable
+
+
+class DirectSocket:
+    """A client written to straight, pre-framed (``live/fastpath.py``): what each write held."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def write(self, frames: bytes) -> bool:
+        self.writes.append(frames)
+        return True
+
+    async def send_text(self, message: str) -> None:
+        raise AssertionError("a client that keeps up is written to directly")
+
+    def messages(self, write: bytes) -> list[dict[str, object]]:
+        """The text frames in one write, decoded by hand (server frames are unmasked)."""
+        found, at = [], 0
+        while at < len(write):
+            assert write[at] == 0x81  # FIN, text
+            length, at = write[at + 1], at + 2
+            if length == 126:
+                length, at = int.from_bytes(write[at : at + 2], "big"), at + 2
+            elif length == 127:
+                length, at = int.from_bytes(write[at : at + 8], "big"), at + 8
+            found.append(json.loads(write[at : at + length]))
+            at += length
+        return found
+
+
+def ids(messages: list[dict[str, object]]) -> list[str]:
+    return [m["shelter"]["id"] for m in messages]  # type: ignore[index]
+
+
+def test_a_pass_reaches_a_client_that_keeps_up_in_one_write() -> None:
+    """Three shelters changed in one commit: one write holding the three updates."""
+    direct = DirectSocket()
+
+    async def scenario(hub: Hub) -> None:
+        hub.subscribe(direct.send_text, timeout=1, write=direct.write)
+        hub.refresh([status("S01", 1), status("S02", 4), status("S03", 2)])
+        await settle()
+
+    asyncio.run(running(scenario))
+    assert len(direct.writes) == 1
+    messages = direct.messages(direct.writes[0])
+    assert [m["type"] for m in messages] == ["update"] * 3
+    assert ids(messages) == ["S01", "S02", "S03"]
+
+
+def test_passes_start_at_most_once_per_interval_and_gather_what_came_meanwhile() -> None:
+    """A lone change goes out at once; the changes that follow within the interval wait
+    for the next pass and go out together."""
+    direct = DirectSocket()
+    seen: list[int] = []
+
+    async def scenario(hub: Hub) -> None:
+        hub.subscribe(direct.send_text, timeout=1, write=direct.write)
+        hub.refresh([status("S01", 1)])
+        await settle()
+        seen.append(len(direct.writes))  # the first pass: at once
+        hub.refresh([status("S02", 1)])
+        await settle()
+        hub.refresh([status("S03", 1)])
+        hub.refresh([status("S02", 2)])
+        await settle()
+        seen.append(len(direct.writes))  # the next pass waits out the interval
+        await asyncio.sleep(0.4)
+        seen.append(len(direct.writes))
+
+    asyncio.run(running(scenario, every=0.3))
+    assert seen == [1, 1, 2]
+    second = direct.messages(direct.writes[1])
+    assert ids(second) == ["S02", "S03"]
+    assert second[0]["shelter"]["version"] == 2  # the newest state of S02 only
 
 
 def test_origin_must_be_the_service_itself_or_listed() -> None:
