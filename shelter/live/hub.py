@@ -37,7 +37,7 @@ from websockets.frames import Frame, Opcode
 
 from shelter.db import utcnow
 from shelter.occupancy import service as occupancy
-from shelter.occupancy.schemas import Occupancy, ShelterStatus
+from shelter.occupancy.schemas import ShelterStatus
 
 log = logging.getLogger("shelter.live")
 
@@ -222,6 +222,7 @@ class Hub:
         # per change. ``ready`` once the state was read from the database at least once.
         self._shelters: str | None = None
         self._json: dict[str, str] = {}
+        self._tags: dict[str, str] = {}  # each shelter's part of the occupancy ETag
         self.ready = False
         self._needs_message: str | None = None
         self._needs_source: Callable[[], Awaitable[str]] | None = None
@@ -316,6 +317,7 @@ class Hub:
         as_of, totals = _iso(utcnow()), self._totals_json()
         for status in fresh:
             one = self._json[status.id] = status.model_dump_json()
+            self._tags[status.id] = occupancy.etag_part(status)
             message = f'{{"type":"update","as_of":"{as_of}","totals":{totals},"shelter":{one}}}'
 
             self._outbox[status.id] = message  # replaces a not yet sent older state
@@ -327,23 +329,25 @@ class Hub:
 
         Changes that arrive during a pass merge in the outbox and go out in the next pass,
         so a surge of check-ins costs passes, not messages per change. A pass starts at
-        most once per ``every`` seconds: in a surge, what changed meanwhile goes out
-        together, and a client that keeps up gets a pass's messages (the contract's one
-        update per shelter, unchanged) in one write. Writing each update to each socket
-        on its own was 70 % of the server's time on a Noto-scale day at a fifth
-        (benchmarks.md, sixth round); a lone change after a quiet spell still goes out at
-        once. Every ``chunk`` clients the pass yields to the event loop, so kiosks'
-        requests are never held up behind a fan-out to thousands of viewers.
+        most once per ``every`` seconds, and no sooner after the last one ended than that
+        one took: however many clients there are, fanning out takes at most half of the
+        event loop's time, and the kiosks' requests keep the rest. What is published
+        meanwhile goes out together, and a client that keeps up gets a pass's messages
+        (the contract's one update per shelter, unchanged) in one write. Writing each
+        update to each socket on its own was 70 % of the server's time on a Noto-scale day
+        at a fifth (benchmarks.md, sixth round); a lone change after a quiet spell still
+        goes out at once. Every ``chunk`` clients the pass yields to the event loop.
         """
         loop = asyncio.get_running_loop()
-        last = -every
+        began = ended = -1e9
         while True:
             await self._outbox_ready.wait()
-            wait = last + every - loop.time()
+            # 0 (tests): no pacing at all
+            wait = began + max(every, 2 * (ended - began)) - loop.time() if every else 0
             if wait > 0:
                 await asyncio.sleep(wait)  # what is published meanwhile joins this pass
             self._outbox_ready.clear()
-            last = loop.time()
+            began = loop.time()
             batch = [(key, text, frame_of(text)) for key, text in self._outbox.items()]
             self._outbox = {}
             joined = b"".join(frame for _, _, frame in batch)
@@ -351,28 +355,31 @@ class Hub:
                 subscriber.offer_pass(batch, joined)
                 if index % chunk == 0:
                     await asyncio.sleep(0)
+            ended = loop.time()
 
     def _totals_json(self) -> str:
         return occupancy.totals_of(list(self._state.values())).model_dump_json()
 
     def snapshot_message(self) -> str:
         if self._snapshot is None:
-            shelters = sorted(self._state.values(), key=lambda s: s.id)
-            body = ",".join(s.model_dump_json() for s in shelters)
             self._snapshot = (
                 f'{{"type":"snapshot","as_of":"{_iso(utcnow())}",'
-                f'"totals":{self._totals_json()},"shelters":[{body}]}}'
+                f'"totals":{self._totals_json()},"shelters":{self.shelters_json()}}}'
             )
         return self._snapshot
 
     def occupancy(self) -> tuple[str, str]:
-        """(ETag, body) of GET /api/v1/occupancy, built once per change, not per request."""
+        """(ETag, body) of GET /api/v1/occupancy (``schemas.Occupancy``), built once per
+        change, not per request, from each shelter's JSON and ETag part as kept at its
+        change: with 1,300 shelters and residents polling, serialising every shelter again
+        on every change was milliseconds each time."""
         if self._occupancy is None:
-            shelters = sorted(self._state.values(), key=lambda s: s.id)
-            data = Occupancy(
-                as_of=utcnow(), totals=occupancy.totals_of(shelters), shelters=shelters
+            etag = occupancy.etag_from(self._tags[sid] for sid in sorted(self._tags))
+            body = (
+                f'{{"as_of":"{_iso(utcnow())}","totals":{self._totals_json()},'
+                f'"shelters":{self.shelters_json()}}}'
             )
-            self._occupancy = (occupancy.etag_of(shelters), data.model_dump_json())
+            self._occupancy = (etag, body)
         return self._occupancy
 
     def shelters_json(self) -> str:
@@ -451,6 +458,7 @@ class Hub:
             self._received.pop(sid, None)
             self._outbox.pop(sid, None)
             self._json.pop(sid, None)
+            self._tags.pop(sid, None)
         self._snapshot = self._occupancy = self._shelters = None
         snapshot = self.snapshot_message()
         for subscriber in self._subscribers:

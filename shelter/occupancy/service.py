@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -324,9 +324,20 @@ def occupancy(session: Session, settings: Settings) -> Occupancy:
 def etag_of(statuses: Sequence[ShelterStatus]) -> str:
     """Changes exactly when some shelter's version or forecast does (or a shelter is
     added): a forecast ages with time while the version stays."""
+    return etag_from(etag_part(s) for s in statuses)
+
+
+def etag_part(status: ShelterStatus) -> str:
+    """One shelter's share of ``etag_of``: kept per shelter by the live hub, which then
+    hashes its parts instead of serialising every forecast on every change."""
+    return f"{status.id}:{status.version}:{status.forecast.model_dump_json()};"
+
+
+def etag_from(parts: Iterable[str]) -> str:
+    """``etag_of`` from the shelters' parts, in the shelters' order."""
     digest = hashlib.sha256()
-    for s in statuses:
-        digest.update(f"{s.id}:{s.version}:{s.forecast.model_dump_json()};".encode())
+    for part in parts:
+        digest.update(part.encode())
     return f'W/"{digest.hexdigest()[:32]}"'
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from shelter.live.hub import Hub, start_eagerly
 from shelter.live.router import origin_allowed
-from shelter.occupancy.schemas import Level, ShelterStatus
+from shelter.occupancy import service as occupancy
+from shelter.occupancy.schemas import Level, Occupancy, ShelterStatus
 
 
 def status(shelter_id: str, version: int, occupancy: int = 0) -> ShelterStatus:
@@ -335,3 +337,54 @@ def test_a_resync_forgets_a_removed_shelter_but_not_one_newer_than_the_read() ->
         assert [s["id"] for s in snapshots[-1]["shelters"]] == ["S01", "S03"]  # type: ignore[index]
 
     asyncio.run(running(scenario))
+
+
+def test_bodies_built_from_each_shelters_json_are_what_the_schemas_make() -> None:
+    """GET /api/v1/occupancy and the snapshot are put together from each shelter's JSON as
+    kept at its change: the same bytes the schema would make, and the same ETag as
+    ``etag_of``; a change makes a new one."""
+    hub = Hub()
+    hub.refresh([status("S02", 3, occupancy=40), status("S01", 7, occupancy=10)])
+    etag, body = hub.occupancy()
+    shelters = sorted(hub.state().values(), key=lambda s: s.id)
+    made = json.loads(body)
+    expected = Occupancy(
+        as_of=datetime.fromisoformat(made["as_of"]),
+        totals=occupancy.totals_of(shelters),
+        shelters=shelters,
+    )
+    assert body == expected.model_dump_json()
+    assert etag == occupancy.etag_of(shelters)
+    snapshot = json.loads(hub.snapshot_message())
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["shelters"] == made["shelters"] and snapshot["totals"] == made["totals"]
+    hub.refresh([status("S01", 8, occupancy=11)])
+    changed_etag, changed = hub.occupancy()
+    assert changed_etag != etag
+    assert [s["occupancy"] for s in json.loads(changed)["shelters"]] == [11, 40]
+
+
+def test_after_a_long_pass_the_next_waits_as_long_as_it_took() -> None:
+    """Fanning out never takes more than half the event loop: a pass that took 0.3 s
+    (a slow write stands in for ten thousand clients) is followed by 0.3 s of rest."""
+    slow = DirectSocket()
+    first_write = slow.write
+
+    def write(frames: bytes) -> bool:
+        time.sleep(0.3 if len(slow.writes) == 0 else 0)
+        return first_write(frames)
+
+    seen: list[int] = []
+
+    async def scenario(hub: Hub) -> None:
+        hub.subscribe(slow.send_text, timeout=5, write=write)
+        hub.refresh([status("S01", 1)])
+        await settle()  # the first pass: 0.3 s in the write
+        hub.refresh([status("S02", 1)])
+        await asyncio.sleep(0.15)
+        seen.append(len(slow.writes))  # resting: half of the 0.3 s gone
+        await asyncio.sleep(0.35)
+        seen.append(len(slow.writes))
+
+    asyncio.run(running(scenario, every=0.05))
+    assert seen == [1, 2]
