@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable,
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from websockets.frames import Frame, Opcode
 
 from shelter.db import utcnow
@@ -46,8 +47,13 @@ SNAPSHOT_KEY = "\x00snapshot"
 AUTH_KEY = "\x00auth"  # the answer to a client's auth message, and its revocation
 
 
+_MOMENT = TypeAdapter(datetime)
+
+
 def _iso(moment: datetime) -> str:
-    return occupancy.iso_z(moment)
+    """A moment as the schemas write it (pydantic trims trailing zeros of the
+    microseconds), so a body put together here is the one the schema would make."""
+    return _MOMENT.dump_json(moment).decode()[1:-1]
 
 
 class _Resume:
@@ -95,6 +101,8 @@ def start_eagerly(coro: Coroutine[Any, Any, None]) -> _Resume | None:
 
 
 Send = Callable[[str], Coroutine[Any, Any, None]]
+# The most a pass writes to a client in one go (asyncio's default high-water mark).
+JOIN_LIMIT = 64 * 1024
 Drop = Callable[[], Awaitable[None]]
 # Writes an already framed message straight to the client's socket; False when it cannot
 # right now (socket full, closing), and the message then takes the ordinary send.
@@ -161,7 +169,10 @@ class Subscriber:
         if self.closed:
             return
         if self._holding or self._task is not None:
-            self.pending[key] = message  # the hub only offers newer states: last one wins
+            # The hub only offers newer states: the last one wins, and goes last, so the
+            # totals the client is left with are the newest.
+            self.pending.pop(key, None)
+            self.pending[key] = message
             return
         if self._write is not None and self._write(frame or frame_of(message)):
             return
@@ -181,9 +192,13 @@ class Subscriber:
             return
         if self._holding or self._task is not None:
             for key, message, _ in batch:
+                self.pending.pop(key, None)
                 self.pending[key] = message
             return
-        if self._write is not None and self._write(joined):
+        # A pass of every shelter (a resync in a surge) can be a megabyte: that goes frame
+        # by frame, so a client that falls behind stops at its socket's high-water mark
+        # and the rest merges in ``pending``, instead of a copy of it all per client.
+        if self._write is not None and len(joined) <= JOIN_LIMIT and self._write(joined):
             return
         for key, message, frame in batch:
             self.offer(key, message, frame)
@@ -227,7 +242,9 @@ class Hub:
         self._needs_message: str | None = None
         self._needs_source: Callable[[], Awaitable[str]] | None = None
         self._needs_dirty = asyncio.Event()
-        self._outbox: dict[str, str] = {}
+        # Shelters changed since the last pass, oldest change first; their messages are
+        # made when the pass starts, from their newest state and the totals of that moment.
+        self._outbox: dict[str, None] = {}
         self._outbox_ready = asyncio.Event()
         # Connections since start whose handshake state was let go (router.release_handshake).
         self.released_count = 0
@@ -314,13 +331,11 @@ class Hub:
         if not fresh:
             return
         self._snapshot = self._occupancy = self._shelters = None
-        as_of, totals = _iso(utcnow()), self._totals_json()
         for status in fresh:
-            one = self._json[status.id] = status.model_dump_json()
+            self._json[status.id] = status.model_dump_json()
             self._tags[status.id] = occupancy.etag_part(status)
-            message = f'{{"type":"update","as_of":"{as_of}","totals":{totals},"shelter":{one}}}'
-
-            self._outbox[status.id] = message  # replaces a not yet sent older state
+            self._outbox.pop(status.id, None)  # goes last: the newest change
+            self._outbox[status.id] = None
         self._outbox_ready.set()
         self._needs_dirty.set()
 
@@ -348,14 +363,27 @@ class Hub:
                 await asyncio.sleep(wait)  # what is published meanwhile joins this pass
             self._outbox_ready.clear()
             began = loop.time()
-            batch = [(key, text, frame_of(text)) for key, text in self._outbox.items()]
+            batch = [(key, text, frame_of(text)) for key, text in self._updates()]
             self._outbox = {}
+            if not batch:
+                continue
             joined = b"".join(frame for _, _, frame in batch)
             for index, subscriber in enumerate(list(self._subscribers), start=1):
                 subscriber.offer_pass(batch, joined)
                 if index % chunk == 0:
                     await asyncio.sleep(0)
             ended = loop.time()
+
+    def _updates(self) -> list[tuple[str, str]]:
+        """The outbox's update messages, in order of change, with the totals and time of
+        now: whatever order a client reads them in, the last leaves it the newest totals.
+        A shelter forgotten meanwhile is skipped (the snapshot already dropped it)."""
+        as_of, totals = _iso(utcnow()), self._totals_json()
+        return [
+            (sid, f'{{"type":"update","as_of":"{as_of}","totals":{totals},"shelter":{one}}}')
+            for sid in self._outbox
+            if (one := self._json.get(sid)) is not None
+        ]
 
     def _totals_json(self) -> str:
         return occupancy.totals_of(list(self._state.values())).model_dump_json()

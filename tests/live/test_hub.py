@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from shelter.live.hub import Hub, start_eagerly
+from shelter.live.hub import JOIN_LIMIT, Hub, start_eagerly
 from shelter.live.router import origin_allowed
 from shelter.occupancy import service as occupancy
 from shelter.occupancy.schemas import Level, Occupancy, ShelterStatus
@@ -295,8 +295,8 @@ def test_passes_start_at_most_once_per_interval_and_gather_what_came_meanwhile()
         seen.append(len(direct.writes))  # the first pass: at once
         hub.refresh([status("S02", 1)])
         await settle()
-        hub.refresh([status("S03", 1)])
-        hub.refresh([status("S02", 2)])
+        hub.refresh([status("S03", 1, occupancy=3)])
+        hub.refresh([status("S02", 2, occupancy=5)])
         await settle()
         seen.append(len(direct.writes))  # the next pass waits out the interval
         await asyncio.sleep(0.4)
@@ -305,8 +305,28 @@ def test_passes_start_at_most_once_per_interval_and_gather_what_came_meanwhile()
     asyncio.run(running(scenario, every=0.3))
     assert seen == [1, 1, 2]
     second = direct.messages(direct.writes[1])
-    assert ids(second) == ["S02", "S03"]
-    assert second[0]["shelter"]["version"] == 2  # the newest state of S02 only
+    assert ids(second) == ["S03", "S02"]  # in order of their latest change
+    assert second[-1]["shelter"]["version"] == 2  # the newest state of S02 only
+    # Every message of the pass carries the totals of when it went: the client, which
+    # keeps the totals of the last message it read, is left with the newest.
+    assert [m["totals"]["occupancy"] for m in second] == [8, 8]  # type: ignore[index]
+
+
+def test_a_pass_too_large_for_one_write_goes_frame_by_frame() -> None:
+    """Every shelter at once (a resync in a surge) is more than a socket's buffer: it is
+    written a frame at a time, so a client that falls behind stops at its high-water mark
+    and the rest merges as for any slow client, instead of a copy of it all per client."""
+    direct = DirectSocket()
+
+    async def scenario(hub: Hub) -> None:
+        hub.subscribe(direct.send_text, timeout=1, write=direct.write)
+        hub.refresh([status(f"S{n:03}", 1) for n in range(300)])
+        await settle()
+
+    asyncio.run(running(scenario))
+    assert sum(len(w) for w in direct.writes) > JOIN_LIMIT
+    assert len(direct.writes) == 300
+    assert ids([m for w in direct.writes for m in direct.messages(w)])[:2] == ["S000", "S001"]
 
 
 def test_origin_must_be_the_service_itself_or_listed() -> None:
