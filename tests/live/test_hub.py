@@ -299,7 +299,7 @@ def test_passes_start_at_most_once_per_interval_and_gather_what_came_meanwhile()
         hub.refresh([status("S02", 2, occupancy=5)])
         await settle()
         seen.append(len(direct.writes))  # the next pass waits out the interval
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(0.8)  # due at 0.3 s: a wide margin for a loaded machine
         seen.append(len(direct.writes))
 
     asyncio.run(running(scenario, every=0.3))
@@ -403,7 +403,7 @@ def test_after_a_long_pass_the_next_waits_as_long_as_it_took() -> None:
         hub.refresh([status("S02", 1)])
         await asyncio.sleep(0.15)
         seen.append(len(slow.writes))  # resting: half of the 0.3 s gone
-        await asyncio.sleep(0.35)
+        await asyncio.sleep(0.75)  # due 0.15 s from here: a wide margin
         seen.append(len(slow.writes))
 
     asyncio.run(running(scenario, every=0.05))
