@@ -321,6 +321,13 @@ def _replay(
     shelter = _shelter_row(conn, existing.shelter_id, held)
     people = existing.headcount or household.size
     demand = _demand(household, existing.shelter_id, people, existing.stay)
+    spaces_full: list[SpaceKind] = []
+    alternatives: list[ShelterStatus] = []
+    if advise:
+        spaces_full = _spaces_full(settings, kind=existing.kind, shelter=shelter, demand=demand)
+        alternatives = _alternatives(
+            conn, settings, kind=existing.kind, shelter=shelter, demand=demand, held=held
+        )
     return Applied(
         event_id=existing.event_id,
         shelter_id=existing.shelter_id,
@@ -330,18 +337,8 @@ def _replay(
         pass_code=household.pass_code,
         household_size=household.size,
         stay=existing.stay,
-        spaces_full=(
-            _spaces_full(settings, kind=existing.kind, shelter=shelter, demand=demand)
-            if advise
-            else []
-        ),
-        alternatives=(
-            _alternatives(
-                conn, settings, kind=existing.kind, shelter=shelter, demand=demand, held=held
-            )
-            if advise
-            else []
-        ),
+        spaces_full=spaces_full,
+        alternatives=alternatives,
         replay=True,
         touched=[],
     )

@@ -101,12 +101,14 @@ def start_eagerly(coro: Coroutine[Any, Any, None]) -> _Resume | None:
 
 
 Send = Callable[[str], Coroutine[Any, Any, None]]
-# The most a pass writes to a client in one go (asyncio's default high-water mark).
-JOIN_LIMIT = 64 * 1024
 Drop = Callable[[], Awaitable[None]]
 # Writes an already framed message straight to the client's socket; False when it cannot
 # right now (socket full, closing), and the message then takes the ordinary send.
 Write = Callable[[bytes], bool]
+
+
+# The most a pass writes to a client in one go (asyncio's default high-water mark).
+JOIN_LIMIT = 64 * 1024
 
 
 def frame_of(message: str) -> bytes:
@@ -169,10 +171,7 @@ class Subscriber:
         if self.closed:
             return
         if self._holding or self._task is not None:
-            # The hub only offers newer states: the last one wins, and goes last, so the
-            # totals the client is left with are the newest.
-            self.pending.pop(key, None)
-            self.pending[key] = message
+            self._keep(key, message)
             return
         if self._write is not None and self._write(frame or frame_of(message)):
             return
@@ -184,6 +183,13 @@ class Subscriber:
         if waiting is not None:
             self._task = asyncio.create_task(self._drain(waiting))
 
+    def _keep(self, key: str, message: str) -> None:
+        """Keep ``message`` as ``key``'s newest for the drain. The hub only offers newer
+        states: the last one wins, and goes last, so the totals the client is left with
+        are the newest."""
+        self.pending.pop(key, None)
+        self.pending[key] = message
+
     def offer_pass(self, batch: Sequence[tuple[str, str, bytes]], joined: bytes) -> None:
         """A fan-out pass's messages (key, text, frame), ``joined`` being every frame of it
         back to back: written to a client that keeps up in one go (one syscall, one read on
@@ -192,8 +198,7 @@ class Subscriber:
             return
         if self._holding or self._task is not None:
             for key, message, _ in batch:
-                self.pending.pop(key, None)
-                self.pending[key] = message
+                self._keep(key, message)
             return
         # A pass of every shelter (a resync in a surge) can be a megabyte: that goes frame
         # by frame, so a client that falls behind stops at its socket's high-water mark
