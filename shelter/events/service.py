@@ -59,4 +59,7 @@ def upload(
     return Job(
         functools.partial(_batch, settings=settings, events=events, token=token, guesses=guesses),
         ahead=(apply.look_ahead, valid),  # its households locked with the group's, in order
+        # Each event refuses before its first write and comes back as its item; the upload
+        # itself refuses only for its token, before any.
+        checked=True,
     )

@@ -192,22 +192,39 @@ def _changes(raw: Any) -> int:
     return int(raw.total_changes) if raw is not None else 0
 
 
+def sqlite_connection(session: Session) -> Any:
+    """The SQLite driver connection, whose count of changed rows shows that a refusal
+    changed nothing (``straight``); None on PostgreSQL."""
+    conn = session.connection()
+    return conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+
+
 def _unisolated(session: Session, work: Callable[[Session], R], raw: Any) -> R | BaseException:
     """Run a checked work straight in the transaction (see ``Job.checked``), where it may
     hold writes back (``behind.py``); ``raw`` is the SQLite driver connection, to see that a
     refusal changed nothing."""
-    before = (_changes(raw), behind.count(session))
     try:
         with behind.Holding(session):
-            return work(session)
+            return straight(session, work, raw)
+    except (OperationalError, _Unchecked):
+        raise  # the transaction itself is lost (as in ``isolated``), or must be run again
+    except Exception as exc:
+        raise _Unchecked from exc
+
+
+def straight(session: Session, work: Callable[[Session], R], raw: Any) -> R | ShelterError:
+    """Run ``work``, which refuses only before its first write, with no savepoint: its
+    refusal comes back as a value, and is checked to have changed nothing. A checked work
+    runs this way, and so does each event of an offline upload while that work may hold
+    writes (``events/batch.py``). A refusal after a write breaks the promise: the group is
+    rolled back and run again with savepoints. ``raw``: ``sqlite_connection(session)``."""
+    before = (_changes(raw), behind.count(session))
+    try:
+        return work(session)
     except ShelterError as exc:
         if (_changes(raw), behind.count(session)) != before:
             raise _Unchecked from exc  # it broke its promise: undo it the slow way
         return exc  # refused before its first write: nothing to undo
-    except OperationalError:
-        raise  # the transaction itself is lost, as in ``isolated``
-    except Exception as exc:
-        raise _Unchecked from exc
 
 
 def _send(session: Session) -> None:
@@ -282,7 +299,7 @@ class WritePath:
             if not self._db.is_sqlite:  # one writer at a time there: nothing to lock
                 named += [sid for job in jobs if job.shelters for sid in job.shelters(session)]
                 locks.take(session, named, up_front=True)
-            raw = session.connection().connection.driver_connection if self._db.is_sqlite else None
+            raw = sqlite_connection(session)
             for job in jobs:
                 if job.checked and not isolate:
                     outcomes.append(_unisolated(session, job.work, raw))

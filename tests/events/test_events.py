@@ -434,3 +434,59 @@ def test_an_offline_upload_into_a_full_shelter_counts_over_capacity_without_look
     single = post(client, event("S05", headcount=1))
     assert single["over_capacity"] is True and single["alternatives"]
     assert searched == ["S05"]
+
+
+def test_an_offline_upload_runs_as_online_check_ins_do_with_no_savepoint_per_event(
+    client: TestClient, db: Database
+) -> None:
+    """Each event of an upload refuses before its first write, so none needs a savepoint
+    (on PostgreSQL two round trips each, while the group's shelters stay locked): a refused
+    event still changes nothing, a duplicate in the same upload answers from the first, and
+    the rest count once."""
+    from sqlalchemy import event as sa_event
+
+    household = make_household(client, size=3)
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    walk_in = event("S02", headcount=2)
+    queued = [
+        event("S01", pass_code=household["pass_code"]),
+        walk_in,
+        event("S01", pass_code="ZZZZ-ZZZZ"),  # no such pass: rejected alone
+        {"event_id": "not-a-uuid", "shelter_id": "S01", "kind": "check_in"},
+        walk_in,  # sent twice in one upload
+        event("S03", pass_code=household["pass_code"]),  # moves the household
+    ]
+    before = {sid: occupancy_of(client, sid) for sid in ("S01", "S02", "S03")}
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        answer = client.post("/api/v1/events/batch", json={"events": queued}, headers=HQ)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == [
+        "applied",
+        "applied",
+        "rejected",
+        "rejected",
+        "duplicate",
+        "applied",
+    ]
+    assert [r.get("effect") for r in results[:2]] == ["checked_in", "checked_in"]
+    assert results[5]["effect"] == "moved"
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+    after = {sid: occupancy_of(client, sid) for sid in ("S01", "S02", "S03")}
+    assert after == {
+        "S01": before["S01"],
+        "S02": before["S02"] + 2,
+        "S03": before["S03"] + 3,
+    }
+    with db.reader() as session:
+        stored = session.exec(select(Event.event_id)).all()
+    assert sorted(stored) == sorted(
+        {str(e["event_id"]) for e in queued if e["event_id"] != "not-a-uuid"} - {queued[2]["event_id"]}
+    )
