@@ -49,7 +49,9 @@ def test_text_in_other_forms_reads_as_utc_and_a_naive_datetime_is_refused() -> N
 
 def test_a_round_trip_through_a_real_sqlite_file(tmp_path: object) -> None:
     engine = create_engine(f"sqlite:///{tmp_path}/t.db")
-    table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("at", UTCDateTime))
+    table = Table(
+        "t", MetaData(), Column("id", Integer, primary_key=True), Column("at", UTCDateTime)
+    )
     table.metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(insert(table), [{"id": i, "at": m} for i, m in enumerate(MOMENTS)])

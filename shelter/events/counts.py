@@ -154,10 +154,12 @@ def move(
     if after.shelter_id is not None:
         deltas[after.shelter_id] += timeline.load(after, household.profile)
     changed = {sid: delta for sid, delta in sorted(deltas.items()) if delta}
-    # Both ends of a move are locked together, in the one order (locks.py).
-    locks.take(session, changed)
-    conn = session.connection()
     held = pending.of(session)  # a check-in holds these writes to the group's end
+    if held is None:
+        # Both ends of a move are locked together, in the one order (locks.py). Held
+        # writes lock theirs when they go out, all of the group's together.
+        locks.take(session, changed)
+    conn = session.connection()
     for shelter_id, delta in changed.items():
         if held is not None:
             held.count(shelter_id, delta, now=now)

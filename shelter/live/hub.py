@@ -31,7 +31,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
 from websockets.frames import Frame, Opcode
@@ -54,6 +54,13 @@ def _iso(moment: datetime) -> str:
     """A moment as the schemas write it (pydantic trims trailing zeros of the
     microseconds), so a body put together here is the one the schema would make."""
     return _MOMENT.dump_json(moment).decode()[1:-1]
+
+
+class _Shown(NamedTuple):
+    """A shelter as the reads and the feed show it, made once at its change."""
+
+    json: str  # its status, as the schema writes it
+    tag: str  # its part of the occupancy ETag
 
 
 class _Resume:
@@ -241,8 +248,9 @@ class Hub:
         # GET /api/v1/shelters and /shelters/{id} from memory (edge.py): each body made once
         # per change. ``ready`` once the state was read from the database at least once.
         self._shelters: str | None = None
-        self._json: dict[str, str] = {}
-        self._tags: dict[str, str] = {}  # each shelter's part of the occupancy ETag
+        # Each shelter as shown, made once at its change: its JSON and its part of the
+        # occupancy ETag.
+        self._shown: dict[str, _Shown] = {}
         self.ready = False
         self._needs_message: str | None = None
         self._needs_source: Callable[[], Awaitable[str]] | None = None
@@ -337,8 +345,7 @@ class Hub:
             return
         self._snapshot = self._occupancy = self._shelters = None
         for status in fresh:
-            self._json[status.id] = status.model_dump_json()
-            self._tags[status.id] = occupancy.etag_part(status)
+            self._shown[status.id] = _Shown(status.model_dump_json(), occupancy.etag_part(status))
             self._outbox.pop(status.id, None)  # goes last: the newest change
             self._outbox[status.id] = None
         self._outbox_ready.set()
@@ -387,7 +394,7 @@ class Hub:
         return [
             (sid, f'{{"type":"update","as_of":"{as_of}","totals":{totals},"shelter":{one}}}')
             for sid in self._outbox
-            if (one := self._json.get(sid)) is not None
+            if (one := self.shelter_json(sid)) is not None
         ]
 
     def _totals_json(self) -> str:
@@ -407,7 +414,7 @@ class Hub:
         change: with 1,300 shelters and residents polling, serialising every shelter again
         on every change was milliseconds each time."""
         if self._occupancy is None:
-            etag = occupancy.etag_from(self._tags[sid] for sid in sorted(self._tags))
+            etag = occupancy.etag_from(self._shown[sid].tag for sid in sorted(self._shown))
             body = (
                 f'{{"as_of":"{_iso(utcnow())}","totals":{self._totals_json()},'
                 f'"shelters":{self.shelters_json()}}}'
@@ -418,12 +425,13 @@ class Hub:
     def shelters_json(self) -> str:
         """The body of GET /api/v1/shelters: every shelter's status, by id."""
         if self._shelters is None:
-            self._shelters = "[" + ",".join(self._json[sid] for sid in sorted(self._json)) + "]"
+            self._shelters = "[" + ",".join(self._shown[s].json for s in sorted(self._shown)) + "]"
         return self._shelters
 
     def shelter_json(self, shelter_id: str) -> str | None:
         """The body of GET /api/v1/shelters/{id}, or None for a shelter this hub lacks."""
-        return self._json.get(shelter_id)
+        shown = self._shown.get(shelter_id)
+        return shown.json if shown is not None else None
 
     def state(self) -> dict[str, ShelterStatus]:
         return dict(self._state)
@@ -490,8 +498,7 @@ class Hub:
             del self._state[sid]
             self._received.pop(sid, None)
             self._outbox.pop(sid, None)
-            self._json.pop(sid, None)
-            self._tags.pop(sid, None)
+            self._shown.pop(sid, None)
         self._snapshot = self._occupancy = self._shelters = None
         snapshot = self.snapshot_message()
         for subscriber in self._subscribers:

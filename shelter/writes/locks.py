@@ -9,6 +9,15 @@ writer takes the shelters its requests name up front, and the count changes them
 as the one a household moves from. A lock taken late can still sort before one already
 held; that rare case is a deadlock PostgreSQL reports, and the writer runs the group again.
 
+A group of check-ins and uploads alone (every work *checked*, ``writes/path.py``) takes
+no shelter lock up front: its count changes are held to the group's end
+(``writes/behind.py``) and go out as one update per shelter, in id order
+(``events/pending.py``), which locks the rows then, just before the statuses are read and
+the group commits. So another worker's group waits only for those last round trips, not
+for this group's work. Its room checks (over capacity, the alternatives) read the counts as
+last committed: a group that commits on another worker meanwhile is not in them, while the
+counts themselves, changed by difference, miss nothing.
+
 Households come before shelters: a group's check-ins lock theirs in one read, in id order,
 before the shelters are locked (``events/apply.look_ahead``), as a correction locks its
 household before the shelters its counts move.
@@ -28,8 +37,15 @@ from shelter.tables import Shelter
 
 _S = Shelter.__table__  # type: ignore[attr-defined]
 # On the driver (prepared, the ids as one parameter): taken once a group on the hot path.
+# FOR NO KEY UPDATE, the lock an UPDATE of the counts takes itself: it shuts out the other
+# writers, but not an insert that only references the row (an event's foreign key takes
+# FOR KEY SHARE). With FOR UPDATE, a group whose held inserts went out first would wait on
+# one whose update it was itself blocking: a deadlock.
 _LOCK = driver.Prepared(
-    select(_S.c.id).where(driver.in_values(_S.c.id, "ids")).order_by(_S.c.id).with_for_update()
+    select(_S.c.id)
+    .where(driver.in_values(_S.c.id, "ids"))
+    .order_by(_S.c.id)
+    .with_for_update(key_share=True)
 )
 _HELD = "shelter_locks"
 

@@ -296,7 +296,10 @@ class WritePath:
         outcomes: list[Change[Any] | BaseException] = []
         with self._db.write() as session:
             named = _look_ahead(session, jobs)
-            if not self._db.is_sqlite:  # one writer at a time there: nothing to lock
+            # SQLite has one writer at a time: nothing to lock. A group of checked works
+            # alone (check-ins, uploads) holds all its count changes to its end, so its
+            # shelters are locked only when those go out (``locks.py``, "late").
+            if not self._db.is_sqlite and (isolate or not all(job.checked for job in jobs)):
                 named += [sid for job in jobs if job.shelters for sid in job.shelters(session)]
                 locks.take(session, named, up_front=True)
             raw = sqlite_connection(session)

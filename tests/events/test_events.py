@@ -488,5 +488,6 @@ def test_an_offline_upload_runs_as_online_check_ins_do_with_no_savepoint_per_eve
     with db.reader() as session:
         stored = session.exec(select(Event.event_id)).all()
     assert sorted(stored) == sorted(
-        {str(e["event_id"]) for e in queued if e["event_id"] != "not-a-uuid"} - {queued[2]["event_id"]}
+        {str(e["event_id"]) for e in queued if e["event_id"] != "not-a-uuid"}
+        - {queued[2]["event_id"]}
     )
