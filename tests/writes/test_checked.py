@@ -211,3 +211,71 @@ def test_an_unknown_pass_is_refused_before_anything_is_written(
     result = writes.commit([service.check_in(settings, data=data, token=ADMIN)])[0]
     assert isinstance(result.error, UnknownPass)
     assert events_stored(database) == 0
+
+
+def test_an_upload_in_a_group_run_again_with_savepoints_applies_each_event_once(
+    path: tuple[WritePath, Database, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload runs straight in the transaction as check-ins do. When another work of its
+    group breaks (here: after its first write) the group runs again with savepoints, and
+    the upload's events each in one of their own: each still applied once, a refused one
+    still refused alone."""
+    writes, database, settings = path
+    real_rows = counts.change_rows
+
+    def change_rows(deltas: Any, **kwargs: Any) -> Any:
+        if deltas and "S05" in deltas:
+            raise RuntimeError("disk on fire")
+        return real_rows(deltas, **kwargs)
+
+    monkeypatch.setattr(counts, "change_rows", change_rows)
+    queued = [walk_in("S01", 2), walk_in("NOPE", 1), walk_in("S02", 3)]
+    raw = [event.model_dump(mode="json") for event in queued]
+    results = writes.commit(
+        [
+            service.check_in(settings, data=walk_in("S03", 1), token=ADMIN),
+            service.upload(settings, raw=raw, token=ADMIN),
+            service.check_in(settings, data=walk_in("S05", 4), token=ADMIN),
+        ]
+    )
+    assert isinstance(results[2].error, RuntimeError)
+    items = results[1].unwrap().results
+    assert [(i.status.value, i.code) for i in items] == [
+        ("applied", None),
+        ("rejected", "not_found"),
+        ("applied", None),
+    ]
+    assert [occupancy(database, sid) for sid in ("S01", "S02", "S03", "S05")] == [2, 3, 1, 0]
+    assert events_stored(database) == 3
+    with database.reader() as session:
+        assert rebuild.rebuild(session) == rebuild.live_counts(session)
+
+
+def test_an_upload_whose_event_breaks_fails_alone_and_is_applied_once_when_sent_again(
+    path: tuple[WritePath, Database, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in one event of an upload fails that upload (the kiosk keeps its queue and
+    sends it again), and nothing of it stays; the group's other works commit."""
+    writes, database, settings = path
+    real_rows = counts.change_rows
+
+    def change_rows(deltas: Any, **kwargs: Any) -> Any:
+        if deltas and "S04" in deltas:
+            raise RuntimeError("disk on fire")
+        return real_rows(deltas, **kwargs)
+
+    monkeypatch.setattr(counts, "change_rows", change_rows)
+    raw = [e.model_dump(mode="json") for e in (walk_in("S01", 2), walk_in("S04", 3))]
+    results = writes.commit(
+        [
+            service.upload(settings, raw=raw, token=ADMIN),
+            service.check_in(settings, data=walk_in("S03", 1), token=ADMIN),
+        ]
+    )
+    assert isinstance(results[0].error, RuntimeError) and results[1].error is None
+    assert [occupancy(database, sid) for sid in ("S01", "S03", "S04")] == [0, 1, 0]
+    assert events_stored(database) == 1
+    monkeypatch.undo()
+    again = writes.commit([service.upload(settings, raw=raw, token=ADMIN)])
+    assert [i.status.value for i in again[0].unwrap().results] == ["applied", "applied"]
+    assert [occupancy(database, sid) for sid in ("S01", "S04")] == [2, 3]
