@@ -143,6 +143,7 @@ class Subscriber:
         "closed",
         "is_hq",
         "pending",
+        "seen",
         "token_id",
     )
 
@@ -156,6 +157,9 @@ class Subscriber:
         self._task: asyncio.Task[None] | None = None
         self._holding = False
         self.pending: dict[str, str] = {}
+        # The shelters waiting for the next pass when this client joined, as its snapshot
+        # showed them (their JSON): that pass skips those still the same for it.
+        self.seen: dict[str, str] | None = None
         self.is_hq = False
         self.token_id: str | None = None  # the token that made it hq, to drop on revocation
         self.closed = False
@@ -236,6 +240,18 @@ class Subscriber:
             self._task = None
 
 
+def _offer_unseen(
+    subscriber: Subscriber, batch: list[tuple[str, str, bytes]], shown: dict[str, str | None]
+) -> None:
+    """A pass for a client that joined since the last one: without the states its snapshot
+    showed already (``shown``: each shelter's JSON as this pass sends it), or it would get
+    a shelter's same version twice, as if it had changed again."""
+    seen, subscriber.seen = subscriber.seen or {}, None
+    unseen = [m for m in batch if m[0] not in seen or seen[m[0]] != shown.get(m[0])]
+    if unseen:
+        subscriber.offer_pass(unseen, b"".join(frame for _, _, frame in unseen))
+
+
 class Hub:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -258,6 +274,7 @@ class Hub:
         # Shelters changed since the last pass, oldest change first; their messages are
         # made when the pass starts, from their newest state and the totals of that moment.
         self._outbox: dict[str, None] = {}
+        self._newcomers = False  # a client joined while changes waited for a pass
         self._outbox_ready = asyncio.Event()
         # Connections since start whose handshake state was let go (router.release_handshake).
         self.released_count = 0
@@ -291,6 +308,10 @@ class Hub:
     ) -> Subscriber:
         subscriber = Subscriber(send, timeout=timeout, on_drop=on_drop, write=write)
         subscriber.is_hq = is_hq
+        # Its snapshot (made next, ``live/router.py``) already shows what waits for a pass.
+        if self._outbox:
+            subscriber.seen = {sid: self._shown[sid].json for sid in self._outbox}
+            self._newcomers = True
         self._subscribers.add(subscriber)
         return subscriber
 
@@ -380,8 +401,14 @@ class Hub:
             if not batch:
                 continue
             joined = b"".join(frame for _, _, frame in batch)
+            # The states this pass sends, for clients that joined since the last one.
+            shown = {key: self.shelter_json(key) for key, _, _ in batch} if self._newcomers else {}
+            self._newcomers = False
             for index, subscriber in enumerate(list(self._subscribers), start=1):
-                subscriber.offer_pass(batch, joined)
+                if subscriber.seen is not None:  # joined since the last pass
+                    _offer_unseen(subscriber, batch, shown)
+                else:
+                    subscriber.offer_pass(batch, joined)
                 if index % chunk == 0:
                     await asyncio.sleep(0)
             ended = loop.time()

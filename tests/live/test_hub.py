@@ -408,3 +408,27 @@ def test_after_a_long_pass_the_next_waits_as_long_as_it_took() -> None:
 
     asyncio.run(running(scenario, every=0.05))
     assert seen == [1, 2]
+
+
+def test_a_client_that_joins_while_changes_wait_for_a_pass_is_not_sent_them_again() -> None:
+    """Its snapshot already shows them: the pass skips them for it (the same version twice
+    would read as a change), while a client there before gets them, and a change made
+    after the new one joined reaches it."""
+    before, newcomer = FakeSocket(), FakeSocket()
+
+    async def scenario(hub: Hub) -> None:
+        connect(hub, before)
+        hub.refresh([status("S01", 1, occupancy=1)])
+        await settle()  # the first pass goes at once; the next waits its turn (every)
+        hub.refresh([status("S01", 2, occupancy=2), status("S02", 1, occupancy=1)])
+        connect(hub, newcomer)  # its snapshot, made now, shows S01 v2 and S02 v1
+        shown = json.loads(hub.snapshot_message())["shelters"]
+        assert [(s["id"], s["version"]) for s in shown] == [("S01", 2), ("S02", 1)]
+        hub.refresh([status("S02", 2, occupancy=2)])  # after it joined
+        await asyncio.sleep(0.3)
+        hub.refresh([status("S01", 3, occupancy=3)])
+        await asyncio.sleep(0.3)
+
+    asyncio.run(running(scenario, every=0.1))
+    assert before.versions() == [("S01", 1), ("S01", 2), ("S02", 2), ("S01", 3)]
+    assert newcomer.versions() == [("S02", 2), ("S01", 3)]
