@@ -6,7 +6,9 @@ answer. ``WritePath.commit`` runs one or more works in one transaction:
 
 1. makes the reads the works share once for the group (``Job.ahead``: the check-ins'
    households, histories and replays), then locks the shelters the works name up front,
-   in one order (``locks.py``, PostgreSQL);
+   in one order (``locks.py``, PostgreSQL); a group of checked works alone locks them
+   only when its held count changes go out (step 2's end), so another worker's group
+   waits for its last round trips, not for its work;
 2. runs each work in its own savepoint, so a refusal undoes that work alone; a *checked*
    work (one that refuses only before its first write, such as a check-in) runs without
    one, and should it ever fail otherwise, the whole group is run again with savepoints;

@@ -258,3 +258,55 @@ def test_an_event_another_worker_stores_while_it_is_held_is_answered_as_a_replay
     [(stored,)] = sql(database, "SELECT count(*) FROM events")
     assert stored == 2
     assert agrees_with_the_log(database)
+
+
+def test_a_group_of_check_ins_locks_its_shelters_only_when_its_writes_go_out(
+    path: tuple[WritePath, Database, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL, while a group of check-ins and uploads does its work, another worker
+    can still lock (and change) its shelters: they are locked when the held count changes
+    go out, so other groups wait only for its last round trips. A group with another kind
+    of work locks them up front, as before. The counts are exact either way."""
+    writes, database, settings = path
+    if database.is_sqlite:
+        pytest.skip("one writer at a time on SQLite: nothing is locked")
+    from sqlalchemy.exc import OperationalError
+
+    from shelter.events import counts as counting
+
+    real = counting.move
+    free: list[bool] = []
+
+    def move(session: Session, *args: Any, **kwargs: Any) -> Any:
+        # Another worker, mid-work: may it take S01 now, without waiting?
+        try:
+            with database.engine.begin() as other:
+                other.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                other.execute(text("UPDATE shelters SET outside = outside WHERE id = 'S01'"))
+            free.append(True)
+        except OperationalError:  # lock_not_available
+            free.append(False)
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(counting, "move", move)
+    writes.commit(
+        [
+            scan(settings, event("S01", Kind.check_in, people=2)),
+            service.upload(
+                settings,
+                raw=[event("S01", Kind.check_in, people=1).model_dump(mode="json")],
+                token=ADMIN,
+            ),
+        ]
+    )
+    assert free == [True, True]
+    free.clear()
+    writes.commit(
+        [
+            scan(settings, event("S01", Kind.check_in, people=3)),
+            Job(lambda session: done(None), shelters=lambda session: ["S01"]),
+        ]
+    )
+    assert free == [False]
+    assert counts(database, "S01")[0] == 6
+    assert agrees_with_the_log(database)
