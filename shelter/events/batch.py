@@ -73,8 +73,8 @@ def apply_batch(
     items: list[BatchItem] = []
     touched: set[str] = set()
     misses = 0
-    held = behind.may_hold(session)  # run straight in the transaction (``Job.checked``)
-    raw = sqlite_connection(session) if held else None
+    holding = behind.may_hold(session)  # run straight in the transaction (``Job.checked``)
+    raw = sqlite_connection(session) if holding else None
     for event in events:
         if isinstance(event, BatchItem):
             items.append(event)
@@ -95,7 +95,7 @@ def apply_batch(
             # Its answer names no alternatives: not looked for (``apply_event``).
             return apply_event(session, settings, data=data, principal=principal, advise=False)
 
-        applied = straight(session, one, raw) if held else isolated(session, one)
+        applied = straight(session, one, raw) if holding else isolated(session, one)
         if isinstance(applied, BaseException) and not isinstance(applied, ShelterError):
             # Not the event's fault: fail the upload, and the kiosk keeps it to send again.
             raise applied

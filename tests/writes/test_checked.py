@@ -47,6 +47,18 @@ def events_stored(database: Database) -> int:
         return int(conn.execute(text("SELECT count(*) FROM events")).scalar_one())
 
 
+def poison(monkeypatch: pytest.MonkeyPatch, shelter_id: str) -> None:
+    """A bug after a check-in's first write: logging a count change of ``shelter_id`` fails."""
+    real_rows = counts.change_rows
+
+    def change_rows(deltas: Any, **kwargs: Any) -> Any:
+        if deltas and shelter_id in deltas:
+            raise RuntimeError("disk on fire")
+        return real_rows(deltas, **kwargs)
+
+    monkeypatch.setattr(counts, "change_rows", change_rows)
+
+
 def test_refused_check_ins_in_a_group_change_nothing_and_the_others_commit(
     path: tuple[WritePath, Database, Settings],
 ) -> None:
@@ -86,14 +98,7 @@ def test_a_check_in_that_fails_midway_is_undone_alone_and_the_group_still_commit
     that check-in half written: the group is run again with savepoints."""
     writes, database, settings = path
     poisoned = walk_in("S02", 5)
-    real_rows = counts.change_rows
-
-    def change_rows(deltas: Any, **kwargs: Any) -> Any:
-        if deltas and "S02" in deltas:
-            raise RuntimeError("disk on fire")
-        return real_rows(deltas, **kwargs)
-
-    monkeypatch.setattr(counts, "change_rows", change_rows)
+    poison(monkeypatch, "S02")
     results = writes.commit(
         [
             service.check_in(settings, data=walk_in("S01", 2), token=ADMIN),
@@ -221,14 +226,7 @@ def test_an_upload_in_a_group_run_again_with_savepoints_applies_each_event_once(
     the upload's events each in one of their own: each still applied once, a refused one
     still refused alone."""
     writes, database, settings = path
-    real_rows = counts.change_rows
-
-    def change_rows(deltas: Any, **kwargs: Any) -> Any:
-        if deltas and "S05" in deltas:
-            raise RuntimeError("disk on fire")
-        return real_rows(deltas, **kwargs)
-
-    monkeypatch.setattr(counts, "change_rows", change_rows)
+    poison(monkeypatch, "S05")
     queued = [walk_in("S01", 2), walk_in("NOPE", 1), walk_in("S02", 3)]
     raw = [event.model_dump(mode="json") for event in queued]
     results = writes.commit(
@@ -257,14 +255,7 @@ def test_an_upload_whose_event_breaks_fails_alone_and_is_applied_once_when_sent_
     """A bug in one event of an upload fails that upload (the kiosk keeps its queue and
     sends it again), and nothing of it stays; the group's other works commit."""
     writes, database, settings = path
-    real_rows = counts.change_rows
-
-    def change_rows(deltas: Any, **kwargs: Any) -> Any:
-        if deltas and "S04" in deltas:
-            raise RuntimeError("disk on fire")
-        return real_rows(deltas, **kwargs)
-
-    monkeypatch.setattr(counts, "change_rows", change_rows)
+    poison(monkeypatch, "S04")
     raw = [e.model_dump(mode="json") for e in (walk_in("S01", 2), walk_in("S04", 3))]
     results = writes.commit(
         [
