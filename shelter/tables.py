@@ -167,7 +167,11 @@ class CountChange(SQLModel, table=True):
     """
 
     __tablename__ = "count_changes"
-    __table_args__ = (Index("ix_count_changes_time", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_count_changes_time", "occurred_at"),
+        # A shelter's changes since its trend's last fold (occupancy.fold_and_read).
+        Index("ix_count_changes_shelter", "shelter_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # None: a correction that changed a household's size (or a merge), refolded at once.

@@ -383,7 +383,7 @@ def apply_event(
     digest = request_hash(data)
     event_id = str(data.event_id)
     if held is not None and held.has_event(event_id):
-        held.send(conn)  # sent twice in one group: the second answers from the stored first
+        held.send(session)  # sent twice in one group: the second answers from the stored first
         return _replay(conn, settings, event_id, digest, held, advise=advise)
     stored = held.stored(event_id) if held is not None else None
     if stored is None:  # not read ahead (or no longer known): ask

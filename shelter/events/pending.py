@@ -26,7 +26,7 @@ from shelter import driver
 from shelter.events import statements as sql
 from shelter.events.timeline import Load, Step
 from shelter.occupancy import service as occupancy
-from shelter.writes import behind
+from shelter.writes import behind, locks
 
 if TYPE_CHECKING:
     from shelter.events.counts import HouseholdState
@@ -108,13 +108,13 @@ class Pending:
         self._events[row["event_id"]] = _Event(row, changes)
         self._steps.setdefault(row["household_id"], []).append(step)
 
-    def flush(self, conn: Connection) -> None:
+    def flush(self, session: Session) -> None:
         """Send what is held and forget every row read: the path calls this before a work of
         another kind, which may change those rows, and before its status read."""
-        self.send(conn)
+        self.send(session)
         self._known = _Known()
 
-    def send(self, conn: Connection) -> None:
+    def send(self, session: Session) -> None:
         """Send what is held, within the group's check-ins: what was read stays known, with
         what was sent folded in (households as changed, their latest moments, ids stored,
         shelter rows with their moves), so the check-ins after it still read nothing twice.
@@ -140,6 +140,7 @@ class Pending:
             for event_id, event in self._events.items()
             for change in event.changes
         ]
+        conn = session.connection()
         with driver.pipeline(conn):
             driver.run_many(conn, sql.INSERT_HOUSEHOLD, self._created)
             sizes = [{"hid": hid, "size": size} for hid, size in self._sizes.items()]
@@ -148,6 +149,9 @@ class Pending:
             driver.run_many(conn, sql.INSERT_EVENTS, [event.row for event in self._events.values()])
             driver.run_many(conn, sql.MOVE_COUNT, moves)
             driver.run_many(conn, sql.INSERT_EVENT_CHANGE, changes)
+        # Sent at the transaction's top level: its updates hold those rows' locks till the
+        # commit, so the path's lock before its status read costs no round trip.
+        locks.updated(session, self._moves)
         for household_id in self._steps:
             if household_id in self._known.latest:
                 self._known.latest[household_id] = self._last(household_id)

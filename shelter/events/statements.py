@@ -72,16 +72,20 @@ _HOUSEHOLDS_BY_PASSES = (
 )
 HOUSEHOLDS_BY_PASSES = Prepared(_HOUSEHOLDS_BY_PASSES)
 HOUSEHOLDS_BY_PASSES_LOCKED = Prepared(_HOUSEHOLDS_BY_PASSES.with_for_update())
-# The moment of the latest event of each household these passes name: a scan that comes
-# after it needs no history (``apply.apply_event``). By pass, not by the households read
-# just before, so both go out together (``driver.every_of``); by the pass code's index,
-# then the index on (household_id, occurred_at) from its end. (Merged records' histories
-# are read whole: the caller passes their moments by.)
+# The moment of the latest event of each household these passes name (None: it has none):
+# a scan that comes after it needs no history (``apply.apply_event``). By pass, not by the
+# households read just before, so both go out together (``driver.every_of``). One probe of
+# the index on (household_id, occurred_at) from its end per household, whatever the
+# statistics say: a join and a group-by let PostgreSQL's generic plan scan every event
+# once the statement was prepared. (Merged records' histories are read whole: the caller
+# passes their moments by.)
+_LATEST = (
+    select_rows(func.max(_E.c.occurred_at)).where(_E.c.household_id == _H.c.id).scalar_subquery()
+)
 LATEST_BY_PASSES = Prepared(
-    select_rows(_E.c.household_id, func.max(_E.c.occurred_at).label("occurred_at"))
-    .join(_H, _H.c.id == _E.c.household_id)
-    .where(in_values(_H.c.pass_code, "codes"))
-    .group_by(_E.c.household_id)
+    select_rows(_H.c.id.label("household_id"), _LATEST.label("occurred_at")).where(
+        in_values(_H.c.pass_code, "codes")
+    )
 )
 EVENTS_SEEN = Prepared(select_rows(_E.c.event_id).where(in_values(_E.c.event_id, "ids")))
 EVENT_SEEN = Prepared(select_rows(_E.c.seq).where(_E.c.event_id == bindparam("id")))

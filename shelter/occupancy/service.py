@@ -553,15 +553,19 @@ def flows(session: Session, *, hours: int, now: datetime | None = None) -> Flows
 
 _C = CountChange.__table__  # type: ignore[attr-defined]
 # On the driver (``driver.Prepared``, the list of ids as one parameter): the write path
-# runs these once a group, on the check-ins' hot path.
-_CHANGES = select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta).where(
-    driver.in_values(_C.c.shelter_id, "ids")
+# runs this once a group, on the check-ins' hot path. Each shelter's changes not yet folded
+# into its trend (``id`` above its ``trend_seq``: a short range of the index on
+# (shelter_id, id)), of the last window only. Joined to the shelter rows, it depends on
+# nothing read before it, so it goes out with the rows' read: one round trip.
+_NEW_CHANGES = driver.Prepared(
+    select_rows(_C.c.id, _C.c.shelter_id, _C.c.occurred_at, _C.c.delta)
+    .join(_S, _S.c.id == _C.c.shelter_id)
+    .where(
+        driver.in_values(_S.c.id, "ids"),
+        _C.c.id > _S.c.trend_seq,
+        _C.c.occurred_at >= bindparam("oldest"),
+    )
 )
-# Folded before: only the changes since (a range of the primary key: a handful of rows,
-# where a range of occurred_at could be the whole last window of a busy shelter).
-_CHANGES_AFTER = driver.Prepared(_CHANGES.where(_C.c.id > bindparam("after")))
-# Never folded (a new shelter, or an upgraded database): the changes of the last window.
-_CHANGES_SINCE = driver.Prepared(_CHANGES.where(_C.c.occurred_at >= bindparam("oldest")))
 _SET_TREND = driver.Prepared(
     _S.update()
     .where(_S.c.id == bindparam("sid"))
@@ -587,40 +591,42 @@ def fold_and_read(
 ) -> Folded:
     """The statuses of ``shown`` as this transaction leaves them, with the count changes
     not yet in the ``touched`` shelters' trends folded in (the write path runs this inside
-    the transaction that made the changes, with those rows locked). Two reads: the rows,
-    then the new changes; the trend updates are for the caller to send (``store_trends``).
+    the transaction that made the changes, with those rows locked). Two reads, sent
+    together (one round trip on PostgreSQL): the rows, and the changes not yet folded; the
+    trend updates are for the caller to send (``store_trends``).
 
     Per shelter, count changes are written only under its row lock, so their ids rise in
     commit order and ``id > trend_seq`` is exactly what is new, whatever other workers did.
     Only changes inside the window are read: older ones can never move the rate.
     """
     ids = sorted({*shown, *touched})
+    if not ids:
+        return Folded([], [])
+    now = now or utcnow()
+    window = settings.forecast_window_minutes
+    oldest = now - timedelta(minutes=window + 1)
+    reads: list[tuple[driver.Prepared, driver.Params]] = [(_SOME, {"ids": ids})]
+    if touched:
+        reads.append((_NEW_CHANGES, {"ids": sorted(set(touched)), "oldest": oldest}))
     # As the driver's rows (named tuples with ``trend_seq``), not as ``ShelterLike``.
-    found = driver.every(connection, _SOME, {"ids": ids}) if ids else []
+    found, *changed = driver.every_of(connection, reads)
     rows = {row.id: row for row in found}
-    folding = [rows[sid] for sid in sorted(set(touched)) if sid in rows]
+    new: dict[str, list[tuple[int, datetime, int]]] = {}
+    for change in changed[0] if changed else ():
+        new.setdefault(change.shelter_id, []).append((change.id, change.occurred_at, change.delta))
     trends: list[dict[str, object]] = []
-    if folding:
-        now = now or utcnow()
-        window = settings.forecast_window_minutes
-        after = min(row.trend_seq for row in folding)
-        oldest = now - timedelta(minutes=window + 1)
-        new: dict[str, list[tuple[int, datetime, int]]] = {row.id: [] for row in folding}
-        query, bound = (
-            (_CHANGES_AFTER, {"after": after}) if after else (_CHANGES_SINCE, {"oldest": oldest})
+    for sid in sorted(set(touched)):
+        row = rows.get(sid)
+        if row is None:
+            continue
+        changes = sorted(new.get(sid, ()))
+        trend = forecasting.fold(
+            row.trend, [(at, delta) for _, at, delta in changes], now=now, window_minutes=window
         )
-        for change in driver.every(connection, query, {"ids": list(new), **bound}):
-            if change.id > rows[change.shelter_id].trend_seq and change.occurred_at >= oldest:
-                new[change.shelter_id].append((change.id, change.occurred_at, change.delta))
-        for row in folding:
-            changes = new[row.id]
-            trend = forecasting.fold(
-                row.trend, [(at, delta) for _, at, delta in changes], now=now, window_minutes=window
-            )
-            seq = max([row.trend_seq, *(cid for cid, _, _ in changes)])
-            if trend != row.trend or seq != row.trend_seq:
-                trends.append({"sid": row.id, "new_trend": trend, "new_seq": seq})
-                rows[row.id] = row._replace(trend=trend, trend_seq=seq)
+        seq = max([row.trend_seq, *(cid for cid, _, _ in changes)])
+        if trend != row.trend or seq != row.trend_seq:
+            trends.append({"sid": row.id, "new_trend": trend, "new_seq": seq})
+            rows[row.id] = row._replace(trend=trend, trend_seq=seq)
     statuses = [status_of(rows[sid], settings) for sid in sorted(set(shown)) if sid in rows]
     return Folded(statuses, trends)
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from sqlalchemy import Connection
 from sqlmodel import Session
 
 _HELD = "held_writes"
@@ -29,8 +28,9 @@ _OPEN = "may_hold_writes"
 
 
 class Held(Protocol):
-    def flush(self, conn: Connection) -> None:
-        """Send every held write; forget what was held and every row read."""
+    def flush(self, session: Session) -> None:
+        """Send every held write, in the session's transaction (never in a savepoint);
+        forget what was held and every row read."""
 
     def waiting(self) -> int:
         """How many writes are held (0: nothing to undo, nothing to send). A method, not
@@ -64,10 +64,8 @@ def flush(session: Session) -> None:
     """Send what is held, and drop what the holders remember of the rows (the path calls
     this before other works run, which may change those rows, and before its read)."""
     holders: dict[type[Held], Held] = session.info.get(_HELD, {})
-    if holders:
-        conn = session.connection()
-        for holder in holders.values():
-            holder.flush(conn)
+    for holder in holders.values():
+        holder.flush(session)
 
 
 class Holding:

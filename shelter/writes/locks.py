@@ -66,3 +66,11 @@ def take(session: Session, shelter_ids: Iterable[str | None], *, up_front: bool 
         driver.every(connection, _LOCK, {"ids": wanted})
         if up_front:
             held.update(wanted)
+
+
+def updated(session: Session, shelter_ids: Iterable[str]) -> None:
+    """These shelters' rows were just updated in the transaction itself, not in a savepoint
+    (held count moves sent, ``events/pending.py``): the update took the very lock ``take``
+    asks for, held till the commit, so asking for it again would only cost a round trip."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.info.setdefault(_HELD, set()).update(shelter_ids)
