@@ -8,10 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, insert, text
 
+from shelter.config import Settings
+from shelter.db import Database
 from shelter.live.hub import Hub
 from shelter.occupancy import forecast as fc
 from shelter.occupancy.schemas import Forecast
+from shelter.occupancy.service import fold_and_read, store_trends
+from shelter.tables import CountChange
 from tests.conftest import HQ, event
 from tests.live.test_hub import FakeSocket, connect, running, settle, status
 
@@ -209,3 +214,67 @@ def test_a_forecast_that_aged_reaches_the_feed_with_the_same_version() -> None:
 
     asyncio.run(running(scenario))
     assert [m["shelter"]["forecast"]["net_per_hour"] for m in socket.received] == [30.0, 0.0]  # type: ignore[index]
+
+
+# -- the fold inside a commit, on both databases ------------------------------------------
+
+
+def _change(connection: Connection, shelter_id: str, delta: int, at: datetime) -> int:
+    """A count change as a correction writes one (no event): its id."""
+    table = CountChange.__table__  # type: ignore[attr-defined]
+    row = {"event_seq": None, "shelter_id": shelter_id, "delta": delta, "occurred_at": at}
+    key = connection.execute(insert(table).values(row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def test_the_fold_takes_each_shelters_changes_since_its_own_last_fold(
+    db: Database, settings: Settings
+) -> None:
+    """Each touched shelter folds exactly the changes above its own ``trend_seq`` and
+    inside the window, read together with the rows: one shelter folded up to a later change
+    than the other refolds none it holds, and a shelter never folded (an upgraded database)
+    takes only its last window's changes, not its whole history."""
+    now = datetime.now(UTC)
+    with db.write() as session:
+        conn = session.connection()
+        _change(conn, "S02", 7, now - timedelta(hours=5))  # history before the window
+        held = [_change(conn, "S01", 1, now - timedelta(minutes=m)) for m in (30, 20)]
+        s02 = [_change(conn, "S02", 2, now - timedelta(minutes=m)) for m in (25, 15)]
+        s01 = [_change(conn, "S01", 3, now - timedelta(minutes=m)) for m in (10, 5)]
+        conn.execute(text("UPDATE shelters SET trend = '[]', trend_seq = 0"))
+        conn.execute(
+            text("UPDATE shelters SET trend_seq = :seq WHERE id = 'S01'"), {"seq": held[-1]}
+        )
+    with db.write() as session:
+        folded = fold_and_read(
+            session.connection(), settings, ["S01", "S02"], ["S01", "S02", "S03"], now=now
+        )
+    trends = {trend["sid"]: trend for trend in folded.trends}
+    assert set(trends) == {"S01", "S02"}
+    window = settings.forecast_window_minutes
+
+    def expected(*moments: tuple[float, int]) -> list[list[int]]:
+        changes = [(now - timedelta(minutes=m), delta) for m, delta in moments]
+        return fc.fold([], changes, now=now, window_minutes=window)
+
+    assert trends["S01"]["new_trend"] == expected((10, 3), (5, 3))
+    assert trends["S01"]["new_seq"] == s01[-1]
+    assert trends["S02"]["new_trend"] == expected((25, 2), (15, 2))
+    assert trends["S02"]["new_seq"] == s02[-1]
+    assert [status.id for status in folded.statuses] == ["S01", "S02", "S03"]
+
+
+def test_a_fold_with_nothing_new_changes_no_trend(db: Database, settings: Settings) -> None:
+    """Read twice, the second fold finds nothing above the stored ``trend_seq``."""
+    now = datetime.now(UTC)
+    with db.write() as session:
+        _change(session.connection(), "S04", 4, now - timedelta(minutes=3))
+    with db.write() as session:
+        first = fold_and_read(session.connection(), settings, ["S04"], ["S04"], now=now)
+        store_trends(session.connection(), first.trends)
+    with db.write() as session:
+        second = fold_and_read(session.connection(), settings, ["S04"], ["S04"], now=now)
+    assert len(first.trends) == 1
+    assert second.trends == []
+    assert second.statuses == first.statuses
