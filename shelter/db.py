@@ -95,7 +95,24 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # A plan for each execution, made with its values. psycopg prepares a statement
+        # after five runs, and PostgreSQL then switches to one generic plan if that looks
+        # no dearer, and keeps it until the table is next analyzed. Made while a table is
+        # new and small, that plan reads the whole table: the check-ins' "which of these
+        # event ids (passes) are stored" became a scan of every event, 5 ms a group where
+        # its index takes 0.3, and slower with every event (bench/writer.py --postgres,
+        # round eight in docs/benchmarks.md). Planning costs ~0.1 ms a statement.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()  # a SET rolled back with its transaction would be undone
 
 
 def _configure_sqlite(engine: Engine) -> None:
