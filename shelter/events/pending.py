@@ -142,13 +142,13 @@ class Pending:
         ]
         conn = session.connection()
         with driver.pipeline(conn):
-            driver.run_many(conn, sql.INSERT_HOUSEHOLD, self._created)
+            driver.run_many(conn, sql.INSERT_HOUSEHOLDS, self._created)
             sizes = [{"hid": hid, "size": size} for hid, size in self._sizes.items()]
-            driver.run_many(conn, sql.SET_SIZE, sizes)
-            driver.run_many(conn, sql.SET_PRESENCE, list(self._presence.values()))
+            driver.run_many(conn, sql.SET_SIZES, sizes)
+            driver.run_many(conn, sql.SET_PRESENCES, list(self._presence.values()))
             driver.run_many(conn, sql.INSERT_EVENTS, [event.row for event in self._events.values()])
             driver.run_many(conn, sql.MOVE_COUNT, moves)
-            driver.run_many(conn, sql.INSERT_EVENT_CHANGE, changes)
+            driver.run_many(conn, sql.INSERT_EVENT_CHANGES, changes)
         # Sent at the transaction's top level: its updates hold those rows' locks till the
         # commit, so the path's lock before its status read costs no round trip.
         locks.updated(session, self._moves)

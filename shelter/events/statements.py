@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import select as select_rows
 
-from shelter.driver import Prepared, in_values
+from shelter.driver import Bulk, Prepared, arrays, in_values
 from shelter.tables import CountChange, Event, Household, Shelter
 
 _S = Shelter.__table__  # type: ignore[attr-defined]
@@ -126,6 +126,35 @@ SET_PRESENCE = Prepared(
     )
 )
 SET_SIZE = Prepared(update(_H).where(_H.c.id == bindparam("hid")).values(size=bindparam("size")))
+
+
+def _bulk_update(table: Any, single: Prepared, key: str, columns: tuple[str, ...]) -> Bulk:
+    """``single`` (``WHERE id = :key``, setting ``columns``) for many rows at once: one
+    ``UPDATE ... FROM unnest(...)`` on PostgreSQL. The rows' keys must differ, and their
+    locks are already held (households are locked when the group reads them ahead)."""
+    rows = arrays({key: table.c.id.type, **{name: table.c[name].type for name in columns}})
+    many = (
+        update(table)
+        .where(table.c.id == rows.c[key])
+        .values({name: rows.c[name] for name in columns})
+    )
+    return Bulk(single.core, many, (key, *columns))
+
+
+def _bulk_insert(table: Any, single: Any, columns: tuple[str, ...]) -> Bulk:
+    """``single`` for many rows at once: one ``INSERT ... SELECT FROM unnest(...)`` on
+    PostgreSQL, the rows inserted in the order given."""
+    rows = arrays({name: table.c[name].type for name in columns})
+    many = table.insert().from_select(
+        columns, select_rows(*(rows.c[name] for name in columns)).order_by(rows.c.n)
+    )
+    return Bulk(single, many, columns)
+
+
+SET_SIZES = _bulk_update(_H, SET_SIZE, "hid", ("size",))
+SET_PRESENCES = _bulk_update(
+    _H, SET_PRESENCE, "hid", ("shelter_id", "present", "since", "present_stay")
+)
 SET_PROFILE = (
     update(_H)
     .where(_H.c.id == bindparam("hid"))
@@ -161,8 +190,8 @@ EVENT_FIELDS = (
 )
 # Returns the new row's seq, for its count changes to point at.
 INSERT_EVENT = Prepared(_insert(_E, EVENT_FIELDS).returning(_E.c.seq))
-# Many events at once (``executemany``): their changes find their seq by event_id.
-INSERT_EVENTS = Prepared(_many(_E, EVENT_FIELDS))
+# Many events at once: their changes find their seq by event_id.
+INSERT_EVENTS = _bulk_insert(_E, _many(_E, EVENT_FIELDS), EVENT_FIELDS)
 _CHANGE_FIELDS = (
     "shelter_id",
     "delta",
@@ -174,7 +203,7 @@ _CHANGE_FIELDS = (
 INSERT_CHANGE = Prepared(_many(_C, ("event_seq", *_CHANGE_FIELDS)))
 # An event's count change, pointing at the event stored just before it in the same
 # statements (by its unique event_id): nothing has to come back between the two inserts.
-INSERT_EVENT_CHANGE = Prepared(
+_EVENT_CHANGE = (
     _C.insert()
     .inline()
     .values(
@@ -183,6 +212,20 @@ INSERT_EVENT_CHANGE = Prepared(
         .scalar_subquery(),
         **{name: bindparam(name) for name in _CHANGE_FIELDS},
     )
+)
+_CHANGE_ROWS = arrays(
+    {"event_id": _E.c.event_id.type, **{name: _C.c[name].type for name in _CHANGE_FIELDS}}
+)
+# Many at once; on PostgreSQL each finds its event's seq by a join on event_id.
+INSERT_EVENT_CHANGES = Bulk(
+    _EVENT_CHANGE,
+    _C.insert().from_select(
+        ("event_seq", *_CHANGE_FIELDS),
+        select_rows(_E.c.seq, *(_CHANGE_ROWS.c[name] for name in _CHANGE_FIELDS))
+        .select_from(_CHANGE_ROWS.outerjoin(_E, _E.c.event_id == _CHANGE_ROWS.c.event_id))
+        .order_by(_CHANGE_ROWS.c.n),
+    ),
+    ("event_id", *_CHANGE_FIELDS),
 )
 WALK_IN_FIELDS = (
     "id",
@@ -199,3 +242,4 @@ WALK_IN_FIELDS = (
     "present",
 )
 INSERT_HOUSEHOLD = Prepared(_insert(_H, WALK_IN_FIELDS))
+INSERT_HOUSEHOLDS = _bulk_insert(_H, _many(_H, WALK_IN_FIELDS), WALK_IN_FIELDS)
