@@ -200,7 +200,8 @@ _CHANGE_FIELDS = (
     "outside_delta",
     "occurred_at",
 )
-INSERT_CHANGE = Prepared(_many(_C, ("event_seq", *_CHANGE_FIELDS)))
+_CHANGE_COLUMNS = ("event_seq", *_CHANGE_FIELDS)
+INSERT_CHANGE = _bulk_insert(_C, _many(_C, _CHANGE_COLUMNS), _CHANGE_COLUMNS)
 # An event's count change, pointing at the event stored just before it in the same
 # statements (by its unique event_id): nothing has to come back between the two inserts.
 _EVENT_CHANGE = (
