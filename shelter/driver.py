@@ -261,8 +261,11 @@ class Bulk:
 
     __slots__ = ("arrays", "columns", "rows")
 
-    def __init__(self, rows: Executable, arrays: Executable, columns: Sequence[str]) -> None:
-        self.rows = Prepared(rows)
+    def __init__(
+        self, rows: Prepared | Executable, arrays: Executable, columns: Sequence[str]
+    ) -> None:
+        # A row-wise statement already prepared is shared, not compiled a second time.
+        self.rows = rows if isinstance(rows, Prepared) else Prepared(rows)
         self.arrays = Prepared(arrays)
         self.columns = tuple(columns)
 

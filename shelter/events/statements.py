@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy import select as select_rows
+from sqlalchemy.sql.expression import Executable
 
 from shelter.driver import Bulk, Prepared, arrays, in_values
 from shelter.tables import CountChange, Event, Household, Shelter
@@ -138,10 +139,10 @@ def _bulk_update(table: Any, single: Prepared, key: str, columns: tuple[str, ...
         .where(table.c.id == rows.c[key])
         .values({name: rows.c[name] for name in columns})
     )
-    return Bulk(single.core, many, (key, *columns))
+    return Bulk(single, many, (key, *columns))
 
 
-def _bulk_insert(table: Any, single: Any, columns: tuple[str, ...]) -> Bulk:
+def _bulk_insert(table: Any, single: Executable, columns: tuple[str, ...]) -> Bulk:
     """``single`` for many rows at once: one ``INSERT ... SELECT FROM unnest(...)`` on
     PostgreSQL, the rows inserted in the order given."""
     rows = arrays({name: table.c[name].type for name in columns})

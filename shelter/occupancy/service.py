@@ -600,14 +600,15 @@ def fold_and_read(
     Only changes inside the window are read: older ones can never move the rate.
     """
     ids = sorted({*shown, *touched})
+    folding = sorted(set(touched))
     if not ids:
         return Folded([], [])
     now = now or utcnow()
     window = settings.forecast_window_minutes
     oldest = now - timedelta(minutes=window + 1)
     reads: list[tuple[driver.Prepared, driver.Params]] = [(_SOME, {"ids": ids})]
-    if touched:
-        reads.append((_NEW_CHANGES, {"ids": sorted(set(touched)), "oldest": oldest}))
+    if folding:
+        reads.append((_NEW_CHANGES, {"ids": folding, "oldest": oldest}))
     # As the driver's rows (named tuples with ``trend_seq``), not as ``ShelterLike``.
     found, *changed = driver.every_of(connection, reads)
     rows = {row.id: row for row in found}
@@ -615,7 +616,7 @@ def fold_and_read(
     for change in changed[0] if changed else ():
         new.setdefault(change.shelter_id, []).append((change.id, change.occurred_at, change.delta))
     trends: list[dict[str, object]] = []
-    for sid in sorted(set(touched)):
+    for sid in folding:
         row = rows.get(sid)
         if row is None:
             continue
