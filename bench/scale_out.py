@@ -77,8 +77,8 @@ async def delivery(port: int, base: str) -> list[float]:
     return sorted(latencies)
 
 
-def measure(url: str, workers: int, bare_base: str) -> dict[str, Any]:
-    server = start(url, env={"SHELTER_ADMIN_TOKEN": TOKEN}, args=["--workers", str(workers)])
+def measure(url: str, workers: int, bare_base: str, env: dict[str, str]) -> dict[str, Any]:
+    server = start(url, env={"SHELTER_ADMIN_TOKEN": TOKEN, **env}, args=["--workers", str(workers)])
     try:
         passes = register(server.base, 100)
         yardstick = wrk(f"{bare_base}/", seconds=8, connections=32)
@@ -103,23 +103,40 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument(
+        "--door-process",
+        choices=["on", "off"],
+        default=None,
+        help="check-ins' writer in a process of its own (default: the service's default)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench")
     args = parser.parse_args()
+    env = {}
+    if args.door_process is not None:
+        env["SHELTER_DOOR_WRITER_PROCESS"] = "true" if args.door_process == "on" else "false"
     with bare() as yard:
-        return run(args.workers, args.out, yard.base)
+        return run(args.workers, args.out, yard.base, env)
 
 
-def run(worker_counts: list[int], out: Path, bare_base: str) -> int:
-    results: dict[str, Any] = {**machine(), "clients": CLIENTS, "checkins": CHECKINS, "runs": {}}
+def run(worker_counts: list[int], out: Path, bare_base: str, env: dict[str, str]) -> int:
+    results: dict[str, Any] = {
+        **machine(),
+        "clients": CLIENTS,
+        "checkins": CHECKINS,
+        "door_process": env.get("SHELTER_DOOR_WRITER_PROCESS", "default"),
+        "runs": {},
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        results["runs"]["sqlite-1"] = measure(f"sqlite:///{tmp}/s.db", 1, bare_base)
+        results["runs"]["sqlite-1"] = measure(f"sqlite:///{tmp}/s.db", 1, bare_base, env)
         print("sqlite-1", results["runs"]["sqlite-1"], flush=True)
     for workers in worker_counts:
         name = f"shelter_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         try:
-            results["runs"][f"postgresql-{workers}"] = measure(f"{PG}/{name}", workers, bare_base)
+            results["runs"][f"postgresql-{workers}"] = measure(
+                f"{PG}/{name}", workers, bare_base, env
+            )
             print(f"postgresql-{workers}", results["runs"][f"postgresql-{workers}"], flush=True)
         finally:
             with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:

@@ -210,11 +210,19 @@ def main() -> int:
     parser.add_argument(
         "--pairs", type=int, default=2, help="logs on/off runs, alternated, for the logs' cost"
     )
+    parser.add_argument(
+        "--door-process",
+        choices=["on", "off"],
+        default=None,
+        help="check-ins' writer in a process of its own (default: the service's default)",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     n, secs = args.connections, args.seconds
     runs: dict[str, dict[str, float]] = {}
     env = {"SHELTER_ADMIN_TOKEN": TOKEN}
+    if args.door_process is not None:
+        env["SHELTER_DOOR_WRITER_PROCESS"] = "true" if args.door_process == "on" else "false"
     with tempfile.TemporaryDirectory() as tmp, bare() as yard:
         logs = (Path(tmp) / "access.log").open("w")
         loud = start(Path(tmp) / "loud.db", env=env, args=["--log-level", "info"], stderr=logs)

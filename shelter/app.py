@@ -38,6 +38,7 @@ from shelter.safety.router import router as safety_router
 from shelter.shelters.router import router as shelters_router
 from shelter.supplies.router import router as supplies_router
 from shelter.writes.path import WritePath
+from shelter.writes.remote import WriterProcess
 from shelter.writes.writer import GroupWriter
 
 log = logging.getLogger("shelter")
@@ -105,9 +106,10 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         hub.set_needs_source(lambda: run_in_threadpool(_needs_json, db))
         hub.refresh(await run_in_threadpool(_all_statuses, db, settings))
         # The one write path; the hub is its publisher (the path itself knows no live feed).
-        writer = GroupWriter(WritePath(db, settings, publisher=hub))
+        door = WriterProcess(settings, publisher=hub) if settings.door_writer_process else None
+        writer = GroupWriter(WritePath(db, settings, publisher=hub), door=door)
         app.state.writer = writer
-        writer.start()
+        await run_in_threadpool(writer.start)
         # Long-lived objects made at start never need scanning again, and a busier young
         # generation means fewer collector pauses in the middle of a surge.
         gc.freeze()

@@ -38,6 +38,11 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["SHELTER_BACKUP_DIR"] = str(Path(args.backup_dir).resolve())
         os.environ["SHELTER_BACKUP_EVERY_SECONDS"] = str(parse_every(args.backup_every))
         os.environ["SHELTER_BACKUP_KEEP"] = str(args.backup_keep)
+    if settings.database_url.startswith("sqlite"):
+        # One process serves SQLite: the door's writes get a process of their own, so the
+        # writer and the event loop do not take turns at one interpreter lock
+        # (writes/remote.py). SHELTER_DOOR_WRITER_PROCESS=false keeps them in one.
+        os.environ.setdefault("SHELTER_DOOR_WRITER_PROCESS", "true")
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         print(
             "--workers > 1 needs PostgreSQL (--db postgresql://…); SQLite runs one worker.",

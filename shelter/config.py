@@ -18,6 +18,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./shelter.db"
     admin_token: str | None = Field(default=None, repr=False)
+    # The door's writes (check-ins, offline uploads) committed by a writer in a process of
+    # its own, so they do not share the event loop's interpreter lock (writes/remote.py).
+    door_writer_process: bool = False
     # The address tablets and phones use to reach the service (https://shelter.town.example),
     # for enrolment cards and printed links. Unset: the address the request came in on.
     public_url: str | None = None

@@ -25,6 +25,19 @@ class ShelterError(Exception):
         self.message = message
         self.headers = headers
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent back from the writer's process (``writes/remote.py``): rebuilt as it is,
+        # whatever its class's own arguments are.
+        return (_rebuilt, (type(self), self.message, self.headers))
+
+
+def _rebuilt(
+    kind: type[ShelterError], message: str, headers: dict[str, str] | None
+) -> ShelterError:
+    error = kind.__new__(kind)
+    ShelterError.__init__(error, message, headers=headers)
+    return error
+
 
 class Invalid(ShelterError):
     status_code = 422

@@ -11,8 +11,10 @@ from __future__ import annotations
 from shelter.config import Settings
 from shelter.errors import Revoked, Unauthorized, UnknownPass
 from shelter.events import service
+from shelter.events.apply import Outcome
 from shelter.events.schemas import EventIn
 from shelter.ratelimit import Limits, token_key
+from shelter.writes.path import Job
 from shelter.writes.writer import GroupWriter
 
 GUESSES = "unknown pass codes from this kiosk"
@@ -42,7 +44,7 @@ async def take(
     if data.pass_code is not None:
         limits.ensure_allowed(limits.unknown_pass, *mine, what=GUESSES)
     try:
-        outcome = await writer.run_job(service.check_in(settings, data=data, token=token))
+        status, body = await writer.run_made(answered, data=data, token=token)
     except UnknownPass:
         limits.token_worked(token)
         limits.count(limits.unknown_pass, *mine)
@@ -51,5 +53,15 @@ async def take(
         limits.token_failed(token, client, guess=not isinstance(refused, Revoked))
         raise
     limits.token_worked(token)
-    # Serialized once here; a returned model would be validated again by FastAPI.
+    return status, body
+
+
+def answered(settings: Settings, *, data: EventIn, token: str) -> Job[tuple[int, bytes]]:
+    """The check-in's job, answering with its HTTP status and body. Made and shaped in the
+    writer (its process, ``writes/remote.py``, when it has one): the event loop only sends
+    the bytes. Serialized once; a returned model would be validated again by FastAPI."""
+    return service.check_in(settings, data=data, token=token).then(_http)
+
+
+def _http(outcome: Outcome) -> tuple[int, bytes]:
     return (200 if outcome.replay else 201), outcome.result.model_dump_json().encode()

@@ -62,9 +62,10 @@ async def post_batch(
     # No 429 for the whole upload: with the allowance spent, its pass codes come back
     # deferred (not looked up) and its walk-ins are still counted.
     guesses = limits.remaining(limits.unknown_pass, *keys)
-    job = service.upload(settings, raw=batch.events, token=token, guesses=guesses)
     try:
-        result = await writer.run_job(job)
+        result = await writer.run_made(
+            service.upload, raw=batch.events, token=token, guesses=guesses
+        )
     except Unauthorized as refused:
         limits.token_failed(token, client, guess=not isinstance(refused, Revoked))
         raise

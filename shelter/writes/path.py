@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -144,6 +144,18 @@ class Job(Generic[T]):
     # savepoint to undo it: two statements and much of SQLAlchemy's bookkeeping saved per
     # request. Anything else it raises sends the group round again, every work isolated.
     checked: bool = False
+
+    def then(self, shape: Callable[[T], R]) -> Job[R]:
+        """This job, its answer passed through ``shape`` once shaped (in the writer)."""
+        work = self.work
+
+        def shaped(session: Session) -> Change[R]:
+            change = work(session)
+            answer = change.answer
+            # The same change; only its answer's type differs, which replace() cannot say.
+            return replace(change, answer=lambda statuses: shape(answer(statuses)))  # type: ignore[arg-type, return-value]
+
+        return replace(self, work=shaped)  # type: ignore[arg-type, return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +273,10 @@ class WritePath:
 
     def __init__(self, db: Database, settings: Settings, publisher: Publisher) -> None:
         self._db, self._settings, self._publisher = db, settings, publisher
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     def close(self) -> None:
         """Let go of the database (the command line, once done)."""

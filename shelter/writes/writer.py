@@ -25,6 +25,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlmodel import Session
 
 from shelter.writes.path import Change, Job, Result, WritePath
+from shelter.writes.remote import Make, WriterProcess
 
 log = logging.getLogger("shelter.writes")
 
@@ -39,19 +40,27 @@ class _Queued:
 
 
 class GroupWriter:
-    def __init__(self, path: WritePath, *, max_batch: int = 128) -> None:
+    def __init__(
+        self, path: WritePath, *, max_batch: int = 128, door: WriterProcess | None = None
+    ) -> None:
         self._path = path
+        # The door's writes (``run_made``) in a process of their own, when there is one.
+        self._door = door
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="shelter-writer", daemon=True)
 
     def start(self) -> None:
+        if self._door is not None:
+            self._door.start()
         self._thread.start()
 
     def stop(self) -> None:
-        """Finish what is queued, then end the thread."""
+        """Finish what is queued, then end the thread (and the door's process)."""
         self._queue.put(None)
         self._thread.join(timeout=10)
+        if self._door is not None:
+            self._door.stop()
 
     # -- what routes call (from the event loop) -------------------------------------------
 
@@ -62,6 +71,13 @@ class GroupWriter:
 
     async def run_job(self, job: Job[T]) -> T:
         return await asyncio.wrap_future(self.submit(job))
+
+    async def run_made(self, make: Make[T], /, **kwargs: Any) -> T:
+        """The job ``make(settings, **kwargs)`` builds, in the next group: a check-in or an
+        upload, made from plain values so that it can run in the door's writer process."""
+        if self._door is not None:
+            return await asyncio.wrap_future(self._door.submit(make, kwargs))
+        return await self.run_job(make(self._path.settings, **kwargs))
 
     async def run(
         self,
