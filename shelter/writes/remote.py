@@ -25,12 +25,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import logging.config
 import pickle
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from typing import Any, TypeVar
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.errors import ShelterError
+from shelter.logs import uvicorn_config
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.writes.path import Job, Publisher, Result, WritePath
 
@@ -123,9 +126,11 @@ def main(fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(fd)
     try:
-        settings, max_batch = _loads(conn.recv_bytes())
+        settings, max_batch, level = _loads(conn.recv_bytes())
     except EOFError:
         return
+    # The serving process's JSON lines, at its level (an error here names no person).
+    logging.config.dictConfig(uvicorn_config(level))
     _serve(settings, conn, max_batch)
 
 
@@ -221,13 +226,16 @@ class WriterProcess:
         )
         theirs.close()
         conn = Connection(mine.detach())
-        conn.send_bytes(pickle.dumps((self._settings, self._max_batch)))
+        level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+        conn.send_bytes(pickle.dumps((self._settings, self._max_batch, level)))
         try:
             ready = conn.recv_bytes()
         except EOFError:
             ready = b""
         if ready != _READY:
             process.kill()
+            process.wait()
+            conn.close()
             raise RuntimeError("the writer's process did not start")
         self._conn, self._process = conn, process
         threading.Thread(
@@ -246,6 +254,7 @@ class WriterProcess:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+                self._process.wait()
 
     def submit(self, make: Make[T], kwargs: dict[str, Any]) -> Future[T]:
         future: Future[T] = Future()
@@ -293,7 +302,13 @@ class WriterProcess:
             _settle(future, Result(error=WriterRestarted()))
         if not self._stopping:
             log.error("the writer's process ended; starting another")
-            self.start()
+        while not self._stopping:
+            try:
+                self.start()
+                return
+            except Exception as exc:  # the database unreachable, say: try again shortly
+                log.error("the writer's process did not start (%s)", type(exc).__name__)
+                time.sleep(1)
 
 
 def _settle(future: Future[Any], result: Result[Any]) -> None:
