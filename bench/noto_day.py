@@ -51,7 +51,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.write_path import TOKEN, machine, wrk  # noqa: E402
+from bench.write_path import TOKEN, door_env, door_flag, machine, wrk  # noqa: E402
 from bench.yardstick import bare  # noqa: E402
 from tests.server import Server, start, stop  # noqa: E402
 
@@ -537,7 +537,9 @@ def verify(database_url: str, acknowledged: set[str]) -> dict[str, Any]:
     }
 
 
-def day(plan: Plan, *, postgres: bool, workers: int, bare_seconds: int) -> dict[str, Any]:
+def day(
+    plan: Plan, *, postgres: bool, workers: int, bare_seconds: int, env: dict[str, str]
+) -> dict[str, Any]:
     files = raise_open_files()
     result: dict[str, Any] = {**machine(), "plan": plan.__dict__, "open_files": files}
     pg_name = None
@@ -559,7 +561,7 @@ def day(plan: Plan, *, postgres: bool, workers: int, bare_seconds: int) -> dict[
         )
         # The viewers only record; they do not answer websocket pings, so the server must not
         # close them for that during the run (a browser answers; that is not what is measured).
-        env = {"SHELTER_ADMIN_TOKEN": TOKEN, "SHELTER_WS_PING_INTERVAL_SECONDS": "3600"}
+        env = {"SHELTER_ADMIN_TOKEN": TOKEN, "SHELTER_WS_PING_INTERVAL_SECONDS": "3600", **env}
         server = start(url, env=env, args=args, stderr=logs)
         try:
             pids = family(server.process.pid)
@@ -711,13 +713,19 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="a smoke run of a few seconds")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL at 127.0.0.1:5432")
     parser.add_argument("--workers", type=int, default=2, help="with --postgres")
+    door_flag(parser)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     scale = 0.0 if args.small else args.scale
     plan = Plan.smoke() if args.small else Plan.at(scale)
     result = day(
-        plan, postgres=args.postgres, workers=args.workers, bare_seconds=0 if args.small else 5
+        plan,
+        postgres=args.postgres,
+        workers=args.workers,
+        bare_seconds=0 if args.small else 5,
+        env=door_env(args),
     )
+    result["door_process"] = args.door_process or "default"
     result["scale"] = scale
     result["setup"] = (
         f"PostgreSQL, {args.workers} workers" if args.postgres else "SQLite, 1 process"

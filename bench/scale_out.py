@@ -29,7 +29,16 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.write_path import LUA, TOKEN, machine, register, walk_in, wrk  # noqa: E402
+from bench.write_path import (  # noqa: E402
+    LUA,
+    TOKEN,
+    door_env,
+    door_flag,
+    machine,
+    register,
+    walk_in,
+    wrk,
+)
 from bench.yardstick import bare  # noqa: E402
 from tests.server import start, stop  # noqa: E402
 
@@ -103,19 +112,11 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument(
-        "--door-process",
-        choices=["on", "off"],
-        default=None,
-        help="check-ins' writer in a process of its own (default: the service's default)",
-    )
+    door_flag(parser)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench")
     args = parser.parse_args()
-    env = {}
-    if args.door_process is not None:
-        env["SHELTER_DOOR_WRITER_PROCESS"] = "true" if args.door_process == "on" else "false"
     with bare() as yard:
-        return run(args.workers, args.out, yard.base, env)
+        return run(args.workers, args.out, yard.base, door_env(args))
 
 
 def run(worker_counts: list[int], out: Path, bare_base: str, env: dict[str, str]) -> int:

@@ -202,6 +202,23 @@ def plot(result: dict[str, object], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def door_flag(parser: argparse.ArgumentParser) -> None:
+    """``--door-process on|off``: for an A/B of the door's writer process."""
+    parser.add_argument(
+        "--door-process",
+        choices=["on", "off"],
+        default=None,
+        help="check-ins' writer in a process of its own (default: the service's default)",
+    )
+
+
+def door_env(args: argparse.Namespace) -> dict[str, str]:
+    """The server's environment for ``--door-process`` (nothing: the service's default)."""
+    if args.door_process is None:
+        return {}
+    return {"SHELTER_DOOR_WRITER_PROCESS": "true" if args.door_process == "on" else "false"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8)
@@ -210,19 +227,12 @@ def main() -> int:
     parser.add_argument(
         "--pairs", type=int, default=2, help="logs on/off runs, alternated, for the logs' cost"
     )
-    parser.add_argument(
-        "--door-process",
-        choices=["on", "off"],
-        default=None,
-        help="check-ins' writer in a process of its own (default: the service's default)",
-    )
+    door_flag(parser)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     n, secs = args.connections, args.seconds
     runs: dict[str, dict[str, float]] = {}
-    env = {"SHELTER_ADMIN_TOKEN": TOKEN}
-    if args.door_process is not None:
-        env["SHELTER_DOOR_WRITER_PROCESS"] = "true" if args.door_process == "on" else "false"
+    env = {"SHELTER_ADMIN_TOKEN": TOKEN, **door_env(args)}
     with tempfile.TemporaryDirectory() as tmp, bare() as yard:
         logs = (Path(tmp) / "access.log").open("w")
         loud = start(Path(tmp) / "loud.db", env=env, args=["--log-level", "info"], stderr=logs)
