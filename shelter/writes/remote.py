@@ -206,7 +206,10 @@ class WriterProcess:
         self._settings, self._publisher, self._max_batch = settings, publisher, max_batch
         self._tickets = itertools.count()
         self._waiting: dict[int, Future[Any]] = {}
-        self._lock = threading.Lock()  # the pipe and the waiting futures
+        # Two locks: a send that waits for room in the pipe (big uploads) never holds up
+        # the answers' thread, which settles the futures of the groups already committed.
+        self._lock = threading.Lock()  # the connection in use, and the waiting futures
+        self._sending = threading.Lock()  # one message at a time into the pipe
         self._stopping = False
         self._conn: Connection | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -246,9 +249,10 @@ class WriterProcess:
         """Let the process finish what it was sent, then end it."""
         self._stopping = True
         with self._lock:
-            if self._conn is not None:
-                with contextlib.suppress(OSError):  # already gone
-                    self._conn.send_bytes(pickle.dumps(None))
+            conn = self._conn
+        if conn is not None:
+            with self._sending, contextlib.suppress(OSError):  # already gone
+                conn.send_bytes(pickle.dumps(None))
         if self._process is not None:
             try:
                 self._process.wait(timeout=10)
@@ -258,18 +262,22 @@ class WriterProcess:
 
     def submit(self, make: Make[T], kwargs: dict[str, Any]) -> Future[T]:
         future: Future[T] = Future()
-        message = (next(self._tickets), make, kwargs)
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        ticket = next(self._tickets)
+        data = pickle.dumps((ticket, make, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
-            if self._conn is None:
-                future.set_exception(WriterRestarted())
-                return future
-            self._waiting[message[0]] = future
-            try:
-                self._conn.send_bytes(data)
-            except OSError:
-                del self._waiting[message[0]]
-                future.set_exception(WriterRestarted())
+            conn = self._conn
+            if conn is not None:
+                self._waiting[ticket] = future
+        if conn is None:  # between two processes
+            future.set_exception(WriterRestarted())
+            return future
+        try:
+            with self._sending:
+                conn.send_bytes(data)
+        except OSError:  # the process is gone (or its connection closed meanwhile)
+            with self._lock:
+                self._waiting.pop(ticket, None)
+            _settle(future, Result(error=WriterRestarted()))
         return future
 
     def _read(self, conn: Connection, process: subprocess.Popen[bytes]) -> None:
@@ -281,9 +289,10 @@ class WriterProcess:
                 break
             published.to(self._publisher)
             with self._lock:
-                settled = [(self._waiting.pop(t), r) for t, r in answers.items()]
+                settled = [(self._waiting.pop(t, None), r) for t, r in answers.items()]
             for future, result in settled:
-                _settle(future, result)
+                if future is not None:
+                    _settle(future, result)
         self._gone(conn, process)
 
     def _gone(self, conn: Connection, process: subprocess.Popen[bytes]) -> None:
@@ -293,7 +302,8 @@ class WriterProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        conn.close()
+        with self._sending:
+            conn.close()
         with self._lock:
             if self._conn is conn:
                 self._conn = None

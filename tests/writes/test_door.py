@@ -19,10 +19,14 @@ from sqlmodel import select
 
 from shelter import errors
 from shelter.app import create_app
+from shelter.bootstrap import bootstrap
 from shelter.config import Settings
 from shelter.db import Database
-from shelter.events import rebuild
+from shelter.events import intake, rebuild, service
+from shelter.events.schemas import EventIn
 from shelter.tables import Event
+from shelter.writes.path import Unheard
+from shelter.writes.remote import WriterProcess
 from tests.conftest import ADMIN, HQ, event, make_household, make_token
 
 
@@ -194,3 +198,33 @@ def _alive(pid: int) -> bool:
     except (ChildProcessError, ProcessLookupError):
         return False
     return True
+
+
+def test_big_uploads_and_their_big_answers_all_get_through(database_url: str) -> None:
+    """Eight uploads of 500 events (more than the pipe holds) sent at once with check-ins,
+    and answers of 500 items back: every one is applied once and answered."""
+    settings = Settings(database_url=database_url, admin_token=ADMIN)
+    database = Database(database_url)
+    bootstrap(database, settings)
+    database.dispose()
+    door = WriterProcess(settings, Unheard())
+    door.start()
+    try:
+        uploads = [
+            door.submit(
+                service.upload,
+                {"raw": [event("S01", headcount=1) for _ in range(500)], "token": ADMIN},
+            )
+            for _ in range(8)
+        ]
+        scans = [
+            door.submit(
+                intake.answered, {"data": EventIn(**event("S02", headcount=2)), "token": ADMIN}
+            )
+            for _ in range(32)
+        ]
+        applied = [item.status for f in uploads for item in f.result(timeout=120).results]
+        assert applied == ["applied"] * 4000
+        assert [f.result(timeout=120)[0] for f in scans] == [201] * 32
+    finally:
+        door.stop()
