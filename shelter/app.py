@@ -185,12 +185,16 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         it before routing)."""
         return JSONResponse({"status": "ok"})
 
-    @app.get("/readyz", tags=["service"], responses={503: {"description": "No database"}})
+    @app.get("/readyz", tags=["service"], responses={503: {"description": "No database or writer"}})
     async def readyz() -> JSONResponse:
-        """200 once the database answers; 503 while it does not (readiness)."""
+        """200 once the database answers and the writers run; 503 while either does not
+        (readiness: a door's writer process being replaced, say)."""
+        writer = getattr(app.state, "writer", None)
         try:
             await run_in_threadpool(_ping, db)
         except Exception:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        if writer is None or not writer.ready:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

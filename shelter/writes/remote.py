@@ -218,6 +218,11 @@ class WriterProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def up(self) -> bool:
+        """Running and connected: what it is sent now will be committed."""
+        return self._conn is not None and self._process is not None and self._process.poll() is None
+
     def start(self) -> None:
         """Start the process and wait until it can take jobs (a blocking call)."""
         mine, theirs = socket.socketpair()
@@ -249,7 +254,7 @@ class WriterProcess:
         """Let the process finish what it was sent, then end it."""
         self._stopping = True
         with self._lock:
-            conn = self._conn
+            conn, self._conn = self._conn, None  # nothing more is sent; what was is answered
         if conn is not None:
             with self._sending, contextlib.suppress(OSError):  # already gone
                 conn.send_bytes(pickle.dumps(None))

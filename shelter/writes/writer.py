@@ -62,6 +62,11 @@ class GroupWriter:
         if self._door is not None:
             self._door.stop()
 
+    @property
+    def ready(self) -> bool:
+        """Both writers can take work: the thread runs, and so does the door's process."""
+        return self._thread.is_alive() and (self._door is None or self._door.up)
+
     # -- what routes call (from the event loop) -------------------------------------------
 
     def submit(self, job: Job[T]) -> Future[T]:

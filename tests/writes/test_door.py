@@ -228,3 +228,13 @@ def test_big_uploads_and_their_big_answers_all_get_through(database_url: str) ->
         assert [f.result(timeout=120)[0] for f in scans] == [201] * 32
     finally:
         door.stop()
+
+
+def test_ready_only_while_the_writer_process_runs(door: TestClient, door_app: FastAPI) -> None:
+    assert door.get("/readyz").json() == {"status": "ready"}
+    door_app.state.writer._door.stop()  # as at shutdown: not started again
+    answer = door.get("/readyz")
+    assert (answer.status_code, answer.json()) == (503, {"status": "unavailable"})
+    refused = door.post("/api/v1/events", json=event("S01", headcount=1), headers=HQ)
+    assert (refused.status_code, refused.json()["code"]) == (503, "writer_restarted")
+    assert refused.headers["retry-after"] == "1"
