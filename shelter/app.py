@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -19,7 +18,7 @@ from starlette.types import ASGIApp
 from shelter import backups, errors, pages
 from shelter.audit.router import router as audit_router
 from shelter.auth.router import router as tokens_router
-from shelter.bootstrap import bootstrap
+from shelter.bootstrap import bootstrap, settle_heap
 from shelter.config import Settings
 from shelter.db import Database, utcnow
 from shelter.edge import Edge
@@ -110,10 +109,7 @@ def create_app(settings: Settings | None = None, *, edge: bool = True) -> FastAP
         writer = GroupWriter(WritePath(db, settings, publisher=hub), door=door)
         app.state.writer = writer
         await run_in_threadpool(writer.start)
-        # Long-lived objects made at start never need scanning again, and a busier young
-        # generation means fewer collector pauses in the middle of a surge.
-        gc.freeze()
-        gc.set_threshold(20_000, 20, 20)
+        settle_heap()
         tasks = [
             asyncio.create_task(hub.fanout_loop(every=settings.live_fanout_every_seconds)),
             asyncio.create_task(_resync_loop(hub, db, settings)),

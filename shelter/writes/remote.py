@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from shelter.bootstrap import settle_heap
 from shelter.config import Settings
 from shelter.db import Database
 from shelter.errors import ShelterError
@@ -139,6 +140,7 @@ def _serve(settings: Settings, conn: Connection, max_batch: int) -> None:
     db = Database(settings.database_url)
     collector = _Collector()
     path = WritePath(db, settings, collector)
+    settle_heap()  # as the serving process does
     conn.send_bytes(_READY)
     try:
         while True:
