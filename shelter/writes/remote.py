@@ -170,13 +170,19 @@ def _commit(
     conn: Connection,
     group: list[tuple[int, Make[Any], dict[str, Any]]],
 ) -> None:
-    tickets, jobs, answers = [], [], {}
+    tickets: list[int] = []
+    jobs: list[Job[Any]] = []
+    answers: dict[int, Result[Any]] = {}
     for ticket, make, kwargs in group:
         try:
             jobs.append(make(settings, **kwargs))
             tickets.append(ticket)
-        except ShelterError as exc:  # refused while being read (a malformed upload)
-            answers[ticket] = Result[Any](error=exc)
+        except Exception as exc:  # refused (or broken) while being made: that one alone.
+            # Letting it end the process would fail every request waiting with it, and the
+            # same request sent again would do so again.
+            if not isinstance(exc, ShelterError):
+                log.exception("a write could not be made in the writer's process")
+            answers[ticket] = Result(error=exc)
     try:
         results = path.commit(jobs) if jobs else []
     except Exception as exc:  # the commit itself failed: nothing was stored

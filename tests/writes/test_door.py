@@ -238,3 +238,25 @@ def test_ready_only_while_the_writer_process_runs(door: TestClient, door_app: Fa
     refused = door.post("/api/v1/events", json=event("S01", headcount=1), headers=HQ)
     assert (refused.status_code, refused.json()["code"]) == (503, "writer_restarted")
     assert refused.headers["retry-after"] == "1"
+
+
+def test_a_job_that_breaks_while_being_made_fails_alone(database_url: str) -> None:
+    settings = Settings(database_url=database_url, admin_token=ADMIN)
+    database = Database(database_url)
+    bootstrap(database, settings)
+    database.dispose()
+    door = WriterProcess(settings, Unheard())
+    door.start()
+    try:
+        pid = door.pid
+        # Not a list of events: the upload's maker breaks on it (a TypeError, not a refusal).
+        bad = door.submit(service.upload, {"raw": 5, "token": ADMIN})
+        good = door.submit(
+            intake.answered, {"data": EventIn(**event("S01", headcount=1)), "token": ADMIN}
+        )
+        with pytest.raises(TypeError):
+            bad.result(timeout=60)
+        assert good.result(timeout=60)[0] == 201
+        assert (door.pid, door.up) == (pid, True)  # the same process goes on
+    finally:
+        door.stop()
