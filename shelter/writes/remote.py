@@ -300,7 +300,10 @@ class WriterProcess:
                 published, answers = _loads(conn.recv_bytes())
             except (EOFError, OSError):
                 break
-            published.to(self._publisher)
+            try:
+                published.to(self._publisher)
+            except Exception:  # committed either way: its callers must still hear
+                log.exception("a committed group could not be published")
             with self._lock:
                 settled = [(self._waiting.pop(t, None), r) for t, r in answers.items()]
             for future, result in settled:

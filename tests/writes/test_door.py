@@ -9,7 +9,7 @@ import os
 import pickle
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from shelter.config import Settings
 from shelter.db import Database
 from shelter.events import intake, rebuild, service
 from shelter.events.schemas import EventIn
+from shelter.occupancy.schemas import ShelterStatus
 from shelter.tables import Event
 from shelter.writes.path import Unheard
 from shelter.writes.remote import WriterProcess
@@ -258,5 +259,31 @@ def test_a_job_that_breaks_while_being_made_fails_alone(database_url: str) -> No
             bad.result(timeout=60)
         assert good.result(timeout=60)[0] == 201
         assert (door.pid, door.up) == (pid, True)  # the same process goes on
+    finally:
+        door.stop()
+
+
+class _Broken(Unheard):
+    def publish(self, statuses: Sequence[ShelterStatus]) -> None:
+        raise RuntimeError("a broken live hub")
+
+
+def test_a_publisher_that_fails_still_lets_every_committed_request_hear(
+    database_url: str,
+) -> None:
+    settings = Settings(database_url=database_url, admin_token=ADMIN)
+    database = Database(database_url)
+    bootstrap(database, settings)
+    database.dispose()
+    door = WriterProcess(settings, _Broken())
+    door.start()
+    try:
+        sent = [
+            door.submit(
+                intake.answered, {"data": EventIn(**event("S03", headcount=1)), "token": ADMIN}
+            )
+            for _ in range(3)
+        ]
+        assert [f.result(timeout=60)[0] for f in sent] == [201, 201, 201]
     finally:
         door.stop()
