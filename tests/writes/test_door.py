@@ -10,6 +10,8 @@ import pickle
 import signal
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -26,7 +28,7 @@ from shelter.events import intake, rebuild, service
 from shelter.events.schemas import EventIn
 from shelter.occupancy.schemas import ShelterStatus
 from shelter.tables import Event
-from shelter.writes.path import Unheard
+from shelter.writes.path import Publisher, Unheard
 from shelter.writes.remote import WriterProcess
 from tests.conftest import ADMIN, HQ, event, make_household, make_token
 
@@ -201,16 +203,31 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_big_uploads_and_their_big_answers_all_get_through(database_url: str) -> None:
-    """Eight uploads of 500 events (more than the pipe holds) sent at once with check-ins,
-    and answers of 500 items back: every one is applied once and answered."""
+@contextmanager
+def _writer_process(database_url: str, publisher: Publisher) -> Iterator[WriterProcess]:
+    """A writer process on its own (no HTTP), on a database with the seeded shelters."""
     settings = Settings(database_url=database_url, admin_token=ADMIN)
     database = Database(database_url)
     bootstrap(database, settings)
     database.dispose()
-    door = WriterProcess(settings, Unheard())
+    door = WriterProcess(settings, publisher)
     door.start()
     try:
+        yield door
+    finally:
+        door.stop()
+
+
+def _scan(door: WriterProcess, shelter_id: str, headcount: int = 1) -> Future[tuple[int, bytes]]:
+    """A walk-in check-in sent as the edge sends it."""
+    data = EventIn(**event(shelter_id, headcount=headcount))
+    return door.submit(intake.answered, {"data": data, "token": ADMIN})
+
+
+def test_big_uploads_and_their_big_answers_all_get_through(database_url: str) -> None:
+    """Eight uploads of 500 events (more than the pipe holds) sent at once with check-ins,
+    and answers of 500 items back: every one is applied once and answered."""
+    with _writer_process(database_url, Unheard()) as door:
         uploads = [
             door.submit(
                 service.upload,
@@ -218,17 +235,10 @@ def test_big_uploads_and_their_big_answers_all_get_through(database_url: str) ->
             )
             for _ in range(8)
         ]
-        scans = [
-            door.submit(
-                intake.answered, {"data": EventIn(**event("S02", headcount=2)), "token": ADMIN}
-            )
-            for _ in range(32)
-        ]
+        scans = [_scan(door, "S02", headcount=2) for _ in range(32)]
         applied = [item.status for f in uploads for item in f.result(timeout=120).results]
         assert applied == ["applied"] * 4000
         assert [f.result(timeout=120)[0] for f in scans] == [201] * 32
-    finally:
-        door.stop()
 
 
 def test_ready_only_while_the_writer_process_runs(door: TestClient, door_app: FastAPI) -> None:
@@ -242,25 +252,15 @@ def test_ready_only_while_the_writer_process_runs(door: TestClient, door_app: Fa
 
 
 def test_a_job_that_breaks_while_being_made_fails_alone(database_url: str) -> None:
-    settings = Settings(database_url=database_url, admin_token=ADMIN)
-    database = Database(database_url)
-    bootstrap(database, settings)
-    database.dispose()
-    door = WriterProcess(settings, Unheard())
-    door.start()
-    try:
+    with _writer_process(database_url, Unheard()) as door:
         pid = door.pid
         # Not a list of events: the upload's maker breaks on it (a TypeError, not a refusal).
         bad = door.submit(service.upload, {"raw": 5, "token": ADMIN})
-        good = door.submit(
-            intake.answered, {"data": EventIn(**event("S01", headcount=1)), "token": ADMIN}
-        )
+        good = _scan(door, "S01")
         with pytest.raises(TypeError):
             bad.result(timeout=60)
         assert good.result(timeout=60)[0] == 201
         assert (door.pid, door.up) == (pid, True)  # the same process goes on
-    finally:
-        door.stop()
 
 
 class _Broken(Unheard):
@@ -271,19 +271,6 @@ class _Broken(Unheard):
 def test_a_publisher_that_fails_still_lets_every_committed_request_hear(
     database_url: str,
 ) -> None:
-    settings = Settings(database_url=database_url, admin_token=ADMIN)
-    database = Database(database_url)
-    bootstrap(database, settings)
-    database.dispose()
-    door = WriterProcess(settings, _Broken())
-    door.start()
-    try:
-        sent = [
-            door.submit(
-                intake.answered, {"data": EventIn(**event("S03", headcount=1)), "token": ADMIN}
-            )
-            for _ in range(3)
-        ]
+    with _writer_process(database_url, _Broken()) as door:
+        sent = [_scan(door, "S03") for _ in range(3)]
         assert [f.result(timeout=60)[0] for f in sent] == [201, 201, 201]
-    finally:
-        door.stop()
