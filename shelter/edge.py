@@ -237,7 +237,6 @@ class Edge:
                 token=token,
                 client=address_key(client[0] if client else None),
                 limits=self.state.limits,
-                settings=self.state.settings,
                 writer=writer,
             )
         except Exception as exc:  # refused: the same answer the app's handlers give

@@ -34,7 +34,6 @@ async def take(
     token: str,
     client: str,
     limits: Limits,
-    settings: Settings,
     writer: GroupWriter,
 ) -> tuple[int, bytes]:
     """Check a household or a walk-in group in or out: 201 and the result, or 200 and the

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from shelter.auth.deps import BearerDep
-from shelter.deps import LimitsDep, SettingsDep, WriterDep
+from shelter.deps import LimitsDep, WriterDep
 from shelter.errors import Revoked, Unauthorized, UnknownPass
 from shelter.events import intake, service
 from shelter.events.schemas import BatchResult, BatchStatus, EventBatch, EventIn, EventResult
@@ -28,7 +28,6 @@ async def post_event(
     request: Request,
     token: BearerDep,
     limits: LimitsDep,
-    settings: SettingsDep,
     writer: WriterDep,
 ) -> Response:
     """Check a household or a walk-in group in or out (idempotent by event_id)."""
@@ -37,7 +36,6 @@ async def post_event(
         token=token,
         client=client_key(request),
         limits=limits,
-        settings=settings,
         writer=writer,
     )
     return Response(body, status_code=status, media_type="application/json")
@@ -53,7 +51,6 @@ async def post_batch(
     request: Request,
     token: BearerDep,
     limits: LimitsDep,
-    settings: SettingsDep,
     writer: WriterDep,
 ) -> Response:
     """Upload an offline kiosk's queue; each event is applied, a duplicate, or rejected alone."""

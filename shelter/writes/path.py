@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -164,6 +165,17 @@ class Result(Generic[T]):
 
     value: T | None = None
     error: BaseException | None = None
+
+    def settle(self, future: Future[T]) -> None:
+        """Hand this answer to whoever waits on ``future``; one that went away (a request
+        cancelled) has nothing to hear, and nothing may stop the writer that settles it."""
+        try:
+            if self.error is not None:
+                future.set_exception(self.error)
+            else:
+                future.set_result(self.value)  # type: ignore[arg-type]
+        except InvalidStateError:
+            log.warning("a write's answer had nowhere to go")
 
     def unwrap(self) -> T:
         if self.error is not None:
@@ -308,6 +320,15 @@ class WritePath:
                     raise
                 attempt += 1
                 log.warning("group commit retried after %s", _pgcode(exc))
+
+    def commit_group(self, jobs: Sequence[Job[Any]]) -> list[Result[Any]]:
+        """``commit``, for a writer answering a group: when the commit itself fails,
+        nothing was stored and every job gets that error."""
+        try:
+            return self.commit(jobs)
+        except Exception as exc:
+            log.error("group commit of %d requests failed: %s", len(jobs), type(exc).__name__)
+            return [Result(error=exc) for _ in jobs]
 
     def _once(self, jobs: Sequence[Job[Any]], *, isolate: bool) -> list[Result[Any]]:
         outcomes: list[Change[Any] | BaseException] = []

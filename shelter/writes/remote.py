@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
@@ -183,11 +183,7 @@ def _commit(
             if not isinstance(exc, ShelterError):
                 log.exception("a write could not be made in the writer's process")
             answers[ticket] = Result(error=exc)
-    try:
-        results = path.commit(jobs) if jobs else []
-    except Exception as exc:  # the commit itself failed: nothing was stored
-        log.error("group commit of %d requests failed: %s", len(jobs), type(exc).__name__)
-        results = [Result(error=exc) for _ in jobs]
+    results = path.commit_group(jobs) if jobs else []
     answers.update(zip(tickets, results, strict=True))
     for ticket, result in answers.items():
         if result.error is not None and not _portable(result.error):
@@ -290,7 +286,8 @@ class WriterProcess:
         except OSError:  # the process is gone (or its connection closed meanwhile)
             with self._lock:
                 self._waiting.pop(ticket, None)
-            _settle(future, Result(error=WriterRestarted()))
+            restarted: Result[T] = Result(error=WriterRestarted())
+            restarted.settle(future)
         return future
 
     def _read(self, conn: Connection, process: subprocess.Popen[bytes]) -> None:
@@ -308,7 +305,7 @@ class WriterProcess:
                 settled = [(self._waiting.pop(t, None), r) for t, r in answers.items()]
             for future, result in settled:
                 if future is not None:
-                    _settle(future, result)
+                    result.settle(future)
         self._gone(conn, process)
 
     def _gone(self, conn: Connection, process: subprocess.Popen[bytes]) -> None:
@@ -325,7 +322,7 @@ class WriterProcess:
                 self._conn = None
             lost, self._waiting = list(self._waiting.values()), {}
         for future in lost:
-            _settle(future, Result(error=WriterRestarted()))
+            Result(error=WriterRestarted()).settle(future)
         if not self._stopping:
             log.error("the writer's process ended; starting another")
         while not self._stopping:
@@ -335,13 +332,3 @@ class WriterProcess:
             except Exception as exc:  # the database unreachable, say: try again shortly
                 log.error("the writer's process did not start (%s)", type(exc).__name__)
                 time.sleep(1)
-
-
-def _settle(future: Future[Any], result: Result[Any]) -> None:
-    try:
-        if result.error is not None:
-            future.set_exception(result.error)
-        else:
-            future.set_result(result.value)
-    except InvalidStateError:  # its request went away (cancelled): nothing to tell
-        pass

@@ -18,13 +18,13 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel import Session
 
-from shelter.writes.path import Change, Job, Result, WritePath
+from shelter.writes.path import Change, Job, WritePath
 from shelter.writes.remote import Make, WriterProcess
 
 log = logging.getLogger("shelter.writes")
@@ -123,16 +123,6 @@ class GroupWriter:
                 self._commit(group)
 
     def _commit(self, group: list[_Queued]) -> None:
-        try:
-            results = self._path.commit([queued.job for queued in group])
-        except Exception as exc:  # the commit itself failed: nothing was stored
-            log.error("group commit of %d requests failed: %s", len(group), type(exc).__name__)
-            results = [Result(error=exc) for _ in group]
+        results = self._path.commit_group([queued.job for queued in group])
         for queued, result in zip(group, results, strict=True):
-            try:
-                if result.error is not None:
-                    queued.future.set_exception(result.error)
-                else:
-                    queued.future.set_result(result.value)
-            except InvalidStateError:  # already settled: nothing may stop this thread
-                log.warning("a write's answer had nowhere to go")
+            result.settle(queued.future)
